@@ -1,0 +1,65 @@
+// Package cli implements the keaops command line: one file per command,
+// each a thin layer that reads flags, calls the pipeline packages and turns
+// their results into output and an exit code.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keaops/keaops/internal/version"
+)
+
+// Exit codes, documented in the README and in --help.
+const (
+	ExitOK       = 0 // success, no error findings
+	ExitProblems = 1 // error findings, bad usage or a failure
+)
+
+// exitError carries an exit code through cobra without printing twice.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// Main runs keaops with args (without the program name) and returns the
+// process exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	var ee exitError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ee):
+		return ee.code
+	default:
+		fmt.Fprintf(stderr, "keaops: %v\n", err)
+		return ExitProblems
+	}
+}
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "keaops",
+		Short: "Compile Kea DHCP configuration from Git, check it, and roll it out to an HA pair",
+		Long: `keaops reads a site's DHCP intent — keaops.yaml, subnets.yaml and
+reservations.yaml — checks it, and renders complete per-node ISC Kea
+configuration for a high-availability pair.
+
+Exit codes:
+  0  success: no errors found
+  1  errors found in the inputs, bad usage, or a failure`,
+		Version:       version.String(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(newCheckCmd(stdout))
+	return root
+}

@@ -1,0 +1,252 @@
+package model
+
+import (
+	"net/netip"
+	"net/url"
+
+	"go4.org/netipx"
+)
+
+// Range returns the pool as an address range; it is invalid (IsValid false)
+// when the pool is reversed.
+func (p *Pool) Range() netipx.IPRange { return netipx.IPRangeFrom(p.From, p.To) }
+
+// Site is everything keaops knows about one Kea deployment: the desired
+// DHCP service and the nodes that provide it.
+type Site struct {
+	// KeaVersion is the version the configs are rendered for.
+	KeaVersion Version
+	// Nodes in the order the site file lists them.
+	Nodes []*Node
+	HA    HA
+	// MultiThreading of kea-dhcp4 itself; nil leaves the version default,
+	// which the renderer writes out explicitly.
+	MultiThreading *MultiThreading
+	// ControlAuth is the basic-auth user for the control API and for HA
+	// peers talking to each other's control agent.
+	ControlAuth *BasicAuth
+	LeaseDB     LeaseDB
+	Defaults    Defaults
+	Classes     []*ClientClass
+	Subnets     []*Subnet
+	// Reservations from every source, in source order.
+	Reservations []*Reservation
+	Pos          Pos
+}
+
+// Version is a Kea major.minor release line.
+type Version struct{ Major, Minor int }
+
+// AtLeast reports whether v is major.minor or newer.
+func (v Version) AtLeast(major, minor int) bool {
+	return v.Major > major || v.Major == major && v.Minor >= minor
+}
+
+func (v Version) String() string { return itoa(v.Major) + "." + itoa(v.Minor) }
+
+// Role of a node in its HA relationship.
+type Role string
+
+// HA roles as Kea names them.
+const (
+	RolePrimary   Role = "primary"
+	RoleSecondary Role = "secondary"
+	RoleStandby   Role = "standby"
+	RoleBackup    Role = "backup"
+)
+
+// HAMode is Kea's high-availability mode; HANone means a single server.
+type HAMode string
+
+// HA modes as Kea names them.
+const (
+	HANone          HAMode = "none"
+	HAHotStandby    HAMode = "hot-standby"
+	HALoadBalancing HAMode = "load-balancing"
+	HAPassiveBackup HAMode = "passive-backup"
+)
+
+// Node is one Kea server.
+type Node struct {
+	Name string
+	Role Role
+	// ControlURL is where keaops reaches the node's control API (a Control
+	// Agent, or kea-dhcp4's own HTTP socket on 3.0+).
+	ControlURL *url.URL
+	// HAURL is where the partner sends HA traffic: the Control Agent when
+	// the dedicated HA listener is off, the listener's address when on.
+	HAURL      *url.URL
+	Interfaces []string
+	Paths      NodePaths
+	Pos        Pos
+	// Field positions, for precise findings.
+	ControlURLPos, HAURLPos, RolePos Pos
+}
+
+// NodePaths are the node-local files Kea uses; empty means the renderer's
+// default for the target version.
+type NodePaths struct {
+	ControlSocket, LeaseFile, LogFile, HooksDir string
+}
+
+// HA is the high-availability relationship shared by all nodes.
+type HA struct {
+	Mode                HAMode
+	HeartbeatDelay      *Int // milliseconds
+	MaxResponseDelay    *Int // milliseconds
+	MaxAckDelay         *Int // milliseconds
+	MaxUnackedClients   *Int
+	SyncTimeout         *Int // milliseconds
+	SyncPageLimit       *Int
+	DelayedUpdatesLimit *Int
+	SyncLeases          *bool
+	AutoFailover        *bool
+	RestrictCommands    *bool
+	// MultiThreading of the HA hook; nil fields take the renderer's
+	// explicit defaults (never Kea's version-dependent ones).
+	MTEnable, DedicatedListener    *bool
+	ListenerThreads, ClientThreads *Int
+	Pos                            Pos
+}
+
+// Int is an integer setting with its position.
+type Int struct {
+	Value int64
+	Pos   Pos
+}
+
+// MultiThreading of kea-dhcp4.
+type MultiThreading struct {
+	Enable          bool
+	ThreadPoolSize  int
+	PacketQueueSize int
+}
+
+// BasicAuth is a user and a reference to the password.
+type BasicAuth struct {
+	User     string
+	Password SecretRef
+}
+
+// SecretRef points at a secret that is resolved at apply time; its value is
+// never part of the model.
+type SecretRef struct {
+	Env  string
+	File string
+	Pos  Pos
+}
+
+// LeaseDB is Kea's lease database.
+type LeaseDB struct {
+	Type        string // memfile, mysql, postgresql
+	Persist     *bool
+	LFCInterval *Int
+	Name        string
+	Host        string
+	Port        int
+	User        string
+	Password    *SecretRef
+	Pos         Pos
+}
+
+// Defaults apply to every subnet unless the subnet overrides them.
+type Defaults struct {
+	Lifetimes Lifetimes
+	Options   []*Option
+}
+
+// Lifetimes in seconds; nil means inherited.
+type Lifetimes struct {
+	Valid, Renew, Rebind *Int
+}
+
+// ClientClass is a Kea client class defined by the site.
+type ClientClass struct {
+	Name           string
+	Test           string
+	OnlyIfRequired bool
+	Comment        string
+	Options        []*Option
+	Pos            Pos
+}
+
+// Option is one DHCP option value in Kea's text form.
+type Option struct {
+	Name string
+	// Values are the comma-separated fields of Kea's "data".
+	Values     []string
+	AlwaysSend bool
+	NeverSend  bool
+	CSVFormat  *bool
+	Pos        Pos
+}
+
+// Subnet is one IPv4 subnet.
+type Subnet struct {
+	// ID is the Kea subnet-id, stable forever: see SubnetID.
+	ID uint32
+	// IDExplicit is true when the source set the id, false when derived.
+	IDExplicit  bool
+	Name        string
+	VLAN        int
+	Prefix      netip.Prefix
+	Pools       []*Pool
+	Relay       []netip.Addr
+	Interface   string
+	ClientClass string
+	Comment     string
+	Lifetimes   Lifetimes
+	Options     []*Option
+	Pos         Pos
+	PrefixPos   Pos
+	IDPos       Pos
+}
+
+// Pool is a dynamic address range inside a subnet.
+type Pool struct {
+	// From and To are kept as written (a reversed pool is reported, not
+	// silently swapped); Range is valid only when From <= To.
+	From, To    netip.Addr
+	ClientClass string
+	Comment     string
+	Options     []*Option
+	Pos         Pos
+}
+
+// Reservation binds a host identifier to an address.
+type Reservation struct {
+	Hostname string
+	// HWAddress is normalised to lower-case aa:bb:cc:dd:ee:ff; ClientID to
+	// lower-case colon-separated hex. At least one is set.
+	HWAddress string
+	ClientID  string
+	IP        netip.Addr
+	// Subnet is the name or prefix the source named, "" to infer it from IP.
+	Subnet        string
+	Options       []*Option
+	ClientClasses []string
+	Comment       string
+	Pos           Pos
+	IPPos         Pos
+	IDPos         Pos
+	HostnamePos   Pos
+	SubnetPos     Pos
+}
+
+// Identifier returns the host identifier Kea matches on, with its type.
+func (r *Reservation) Identifier() (kind, value string) {
+	if r.HWAddress != "" {
+		return "hw-address", r.HWAddress
+	}
+	return "client-id", r.ClientID
+}
+
+func itoa(i int) string {
+	if i < 0 {
+		return "-" + itoa(-i)
+	}
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return itoa(i/10) + string(rune('0'+i%10))
+}

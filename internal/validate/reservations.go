@@ -1,0 +1,95 @@
+package validate
+
+import (
+	"net/netip"
+	"strings"
+
+	"github.com/keaops/keaops/internal/model"
+)
+
+type idKey struct {
+	subnet int
+	kind   string
+	value  string
+}
+
+// checkReservations: every reservation lands in a subnet, inside it and off
+// its network and broadcast addresses; reserved addresses are unique;
+// identifiers are unique per subnet; host names should be unique; pools keep
+// dynamic addresses.
+func checkReservations(s *model.Site, placed []int, report func(model.Finding)) {
+	byIP := make(map[netip.Addr]*model.Reservation, len(s.Reservations))
+	byID := make(map[idKey]*model.Reservation, len(s.Reservations))
+	byHost := make(map[string]*model.Reservation, len(s.Reservations))
+	pools := newPoolIndex(s)
+	inPool := map[*model.Pool]int{}
+	var inPoolFirst = map[*model.Pool]*model.Reservation{}
+
+	for i, r := range s.Reservations {
+		if prev, dup := byIP[r.IP]; dup {
+			report(model.Errorf(r.IPPos, "reservation-ip", "ip-address %s is already reserved for %s at %s", r.IP, who(prev), prev.IPPos))
+		} else {
+			byIP[r.IP] = r
+		}
+		if r.Hostname != "" {
+			h := strings.ToLower(strings.TrimSuffix(r.Hostname, "."))
+			if prev, dup := byHost[h]; dup {
+				report(model.Warnf(r.HostnamePos, "reservation-hostname", "hostname %q is also used by the reservation for %s at %s", r.Hostname, prev.IP, prev.HostnamePos))
+			} else {
+				byHost[h] = r
+			}
+		}
+
+		j := placed[i]
+		if j < 0 {
+			if r.Subnet != "" {
+				report(model.Errorf(r.SubnetPos, "reservation-subnet", "subnet %q does not exist", r.Subnet))
+			} else {
+				report(model.Errorf(r.IPPos, "reservation-subnet", "ip-address %s is in no subnet", r.IP))
+			}
+			continue
+		}
+		sn := s.Subnets[j]
+		if !sn.Prefix.Masked().Contains(r.IP) {
+			report(model.Errorf(r.IPPos, "reservation-subnet", "ip-address %s is outside subnet %s (%s)", r.IP, sn.Name, sn.Prefix.Masked()))
+			continue
+		}
+		if network, bcast, ok := netBcast(sn.Prefix); ok && (r.IP == network || r.IP == bcast) {
+			what := "network"
+			if r.IP == bcast {
+				what = "broadcast"
+			}
+			report(model.Errorf(r.IPPos, "reservation-ip", "ip-address %s is the %s address of %s (%s)", r.IP, what, sn.Name, sn.Prefix.Masked()))
+		}
+		kind, value := r.Identifier()
+		key := idKey{j, kind, value}
+		if prev, dup := byID[key]; dup {
+			report(model.Errorf(r.IDPos, "reservation-identifier", "%s %s is already reserved in subnet %s for %s at %s", kind, value, sn.Name, who(prev), prev.IDPos))
+		} else {
+			byID[key] = r
+		}
+		if p, ok := pools.find(r.IP); ok && p.subnet == sn {
+			if inPool[p.pool] == 0 {
+				inPoolFirst[p.pool] = r
+			}
+			inPool[p.pool]++
+			report(model.Warnf(r.IPPos, "reservation-in-pool",
+				"ip-address %s is inside the dynamic pool %s-%s of %s: Kea gives it only to this host, but the subnet cannot use reservations-out-of-pool (faster, and no conflicts with leases already handed out); move it out of the pool",
+				r.IP, p.pool.From, p.pool.To, sn.Name))
+		}
+	}
+	for p, n := range inPool {
+		if uint64(n) >= poolSize(p) {
+			report(model.Errorf(p.Pos, "pool-exhausted", "pool %s-%s is exhausted by reservations: all %s are reserved (first at %s), none is left for dynamic clients",
+				p.From, p.To, plural(n, "address", "addresses"), inPoolFirst[p].IPPos))
+		}
+	}
+}
+
+func who(r *model.Reservation) string {
+	if r.Hostname != "" {
+		return r.Hostname
+	}
+	kind, v := r.Identifier()
+	return kind + " " + v
+}

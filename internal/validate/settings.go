@@ -1,0 +1,185 @@
+package validate
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/keaops/keaops/internal/model"
+)
+
+// checkOptions: every option at every level is a known DHCPv4 option with a
+// value of its type; a subnet's routers are inside the subnet and outside
+// its pools.
+func checkOptions(s *model.Site, _ []int, report func(model.Finding)) {
+	each := func(opts []*model.Option) {
+		for _, o := range opts {
+			checkOption(o, report)
+		}
+	}
+	each(s.Defaults.Options)
+	for _, c := range s.Classes {
+		each(c.Options)
+	}
+	for _, sn := range s.Subnets {
+		each(sn.Options)
+		for _, p := range sn.Pools {
+			each(p.Options)
+		}
+		checkGateway(sn, report)
+	}
+	for _, r := range s.Reservations {
+		each(r.Options)
+	}
+}
+
+func checkGateway(sn *model.Subnet, report func(model.Finding)) {
+	i := slices.IndexFunc(sn.Options, func(o *model.Option) bool { return o.Name == "routers" })
+	if i < 0 {
+		return
+	}
+	o := sn.Options[i]
+	network, bcast, hasNB := netBcast(sn.Prefix)
+	for _, v := range o.Values {
+		gw, err := parseIPv4(v)
+		if err != nil {
+			continue // checkOption reports it
+		}
+		switch {
+		case !sn.Prefix.Masked().Contains(gw):
+			report(model.Errorf(o.Pos, "gateway", "gateway %s is outside subnet %s (%s)", gw, sn.Name, sn.Prefix.Masked()))
+		case hasNB && (gw == network || gw == bcast):
+			report(model.Errorf(o.Pos, "gateway", "gateway %s is the network or broadcast address of %s", gw, sn.Prefix.Masked()))
+		default:
+			for _, p := range sn.Pools {
+				if p.From.Compare(p.To) <= 0 && p.Range().Contains(gw) {
+					report(model.Errorf(o.Pos, "gateway", "gateway %s is inside the pool %s-%s: Kea would lease the router's address to a client", gw, p.From, p.To))
+				}
+			}
+		}
+	}
+}
+
+// checkLifetimes: the effective lifetimes of every subnet (its own, else the
+// defaults) must satisfy 0 < renew < rebind < valid.
+func checkLifetimes(s *model.Site, _ []int, report func(model.Finding)) {
+	d := s.Defaults.Lifetimes
+	// later picks the value to blame: a subnet's own value over the
+	// default it collides with, else the one written further down.
+	later := func(a, b *model.Int) *model.Int {
+		aDef := a == d.Valid || a == d.Renew || a == d.Rebind
+		bDef := b == d.Valid || b == d.Renew || b == d.Rebind
+		if aDef != bDef {
+			if aDef {
+				return b
+			}
+			return a
+		}
+		if a.Pos.Line > b.Pos.Line {
+			return a
+		}
+		return b
+	}
+	check := func(lt model.Lifetimes, where string) {
+		valid, renew, rebind := lt.Valid, lt.Renew, lt.Rebind
+		if valid != nil && valid.Value == 0 {
+			report(model.Errorf(valid.Pos, "lifetime", "valid-lifetime 0%s: every lease would expire at once", where))
+		}
+		if renew != nil && rebind != nil && renew.Value >= rebind.Value {
+			report(model.Errorf(later(renew, rebind).Pos, "lifetime", "renew-timer %d must be less than rebind-timer %d%s", renew.Value, rebind.Value, where))
+		}
+		if rebind != nil && valid != nil && valid.Value > 0 && rebind.Value >= valid.Value {
+			report(model.Errorf(later(rebind, valid).Pos, "lifetime", "rebind-timer %d must be less than valid-lifetime %d%s", rebind.Value, valid.Value, where))
+		} else if renew != nil && valid != nil && valid.Value > 0 && renew.Value >= valid.Value {
+			report(model.Errorf(later(renew, valid).Pos, "lifetime", "renew-timer %d must be less than valid-lifetime %d%s", renew.Value, valid.Value, where))
+		}
+	}
+	check(d, "")
+	for _, sn := range s.Subnets {
+		own := sn.Lifetimes
+		if own.Valid == nil && own.Renew == nil && own.Rebind == nil {
+			continue // the defaults alone were checked above
+		}
+		eff := model.Lifetimes{Valid: or(own.Valid, d.Valid), Renew: or(own.Renew, d.Renew), Rebind: or(own.Rebind, d.Rebind)}
+		check(eff, fmt.Sprintf(" in subnet %s", sn.Name))
+	}
+}
+
+func or(a, b *model.Int) *model.Int {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// builtinClasses are classes Kea defines itself (and HA_<server> for load
+// balancing); references to them need no definition.
+func builtinClass(name string) bool {
+	switch name {
+	case "ALL", "KNOWN", "UNKNOWN", "BOOTP", "DROP":
+		return true
+	}
+	return strings.HasPrefix(name, "HA_") || strings.HasPrefix(name, "VENDOR_CLASS_") || strings.HasPrefix(name, "SPAWN_")
+}
+
+// checkClasses: class names are unique and every referenced class exists
+// (Kea silently accepts a reference to an undefined class, and the subnet
+// or pool then serves nobody).
+func checkClasses(s *model.Site, _ []int, report func(model.Finding)) {
+	defined := map[string]*model.ClientClass{}
+	for _, c := range s.Classes {
+		if prev, dup := defined[c.Name]; dup {
+			report(model.Errorf(c.Pos, "client-class", "client class %q is already defined at %s", c.Name, prev.Pos))
+			continue
+		}
+		if builtinClass(c.Name) {
+			report(model.Errorf(c.Pos, "client-class", "client class %q is built into Kea and cannot be redefined", c.Name))
+		}
+		defined[c.Name] = c
+	}
+	ref := func(name string, pos model.Pos) {
+		if name == "" || builtinClass(name) {
+			return
+		}
+		if _, ok := defined[name]; !ok {
+			report(model.Errorf(pos, "client-class", "client class %q is not defined in client-classes of the site file", name))
+		}
+	}
+	for _, sn := range s.Subnets {
+		ref(sn.ClientClass, sn.Pos)
+		for _, p := range sn.Pools {
+			ref(p.ClientClass, p.Pos)
+		}
+	}
+	for _, r := range s.Reservations {
+		for _, c := range r.ClientClasses {
+			ref(c, r.Pos)
+		}
+	}
+}
+
+// checkSecrets: a secret reference names exactly one place to read it from.
+func checkSecrets(s *model.Site, _ []int, report func(model.Finding)) {
+	refs := []*model.SecretRef{s.LeaseDB.Password}
+	if s.ControlAuth != nil {
+		refs = append(refs, &s.ControlAuth.Password)
+		for _, n := range s.Nodes {
+			if n.ControlURL != nil && n.ControlURL.Scheme == "http" && !isLoopback(n.ControlURL.Hostname()) {
+				report(model.Warnf(n.ControlURLPos, "secret", "node %s: basic-auth credentials would cross the network unencrypted over http; use https", n.Name))
+			}
+		}
+	}
+	for _, r := range refs {
+		if r != nil && (r.Env == "") == (r.File == "") {
+			report(model.Errorf(r.Pos, "secret", "a secret reference takes exactly one of env or file"))
+		}
+	}
+	db := s.LeaseDB
+	if db.Type == "mysql" || db.Type == "postgresql" {
+		for _, f := range []struct{ name, val string }{{"name", db.Name}, {"host", db.Host}, {"user", db.User}} {
+			if f.val == "" {
+				report(model.Errorf(db.Pos, "lease-database", "a %s lease database needs %s", db.Type, f.name))
+			}
+		}
+	}
+}
