@@ -12,7 +12,7 @@ import (
 const MaxSubnetID = 4294967294
 
 // SubnetID derives the subnet id of an IPv4 prefix that has no explicit id:
-// the network address read as a 32-bit number (10.30.30.0/24 → 169729536).
+// the network address read as a 32-bit number (10.30.30.0/24 → 169745920).
 //
 // Leases point at subnets by id, so an id must never change while the
 // subnet exists. Deriving it from the subnet's own network address, instead

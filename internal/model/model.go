@@ -125,7 +125,7 @@ type MultiThreading struct {
 // BasicAuth is a user and a reference to the password.
 type BasicAuth struct {
 	User     string
-	Password SecretRef
+	Password *SecretRef
 }
 
 // SecretRef points at a secret that is resolved at apply time; its value is

@@ -162,7 +162,7 @@ func checkClasses(s *model.Site, _ []int, report func(model.Finding)) {
 func checkSecrets(s *model.Site, _ []int, report func(model.Finding)) {
 	refs := []*model.SecretRef{s.LeaseDB.Password}
 	if s.ControlAuth != nil {
-		refs = append(refs, &s.ControlAuth.Password)
+		refs = append(refs, s.ControlAuth.Password)
 		for _, n := range s.Nodes {
 			if n.ControlURL != nil && n.ControlURL.Scheme == "http" && !isLoopback(n.ControlURL.Hostname()) {
 				report(model.Warnf(n.ControlURLPos, "secret", "node %s: basic-auth credentials would cross the network unencrypted over http; use https", n.Name))

@@ -31,10 +31,12 @@ func checkSubnets(s *model.Site, _ []int, report func(model.Finding)) {
 		if sn.ID == 0 {
 			continue // the source already reported why there is no id
 		}
-		if prev, dup := ids[sn.ID]; dup {
+		// Two derived ids collide only for the same network address, which
+		// the overlap sweep reports as a duplicate prefix.
+		if prev, dup := ids[sn.ID]; dup && (sn.IDExplicit || prev.IDExplicit) {
 			report(model.Errorf(idPos(sn), "subnet-id", "subnet id %d of %s (%s) is already used by %s (%s) at %s%s",
 				sn.ID, sn.Name, idOrigin(sn), prev.Name, idOrigin(prev), prev.Pos, idHint(sn, prev)))
-		} else {
+		} else if !dup {
 			ids[sn.ID] = sn
 		}
 	}

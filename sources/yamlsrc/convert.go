@@ -169,10 +169,7 @@ func (l *loader) site(file string, root *yaml.Node) *model.Site {
 		s.KeaVersion.Minor, _ = strconv.Atoi(min)
 	}
 	if a := r.sub("control-auth"); a.m != nil {
-		s.ControlAuth = &model.BasicAuth{User: a.str("user")}
-		if p := a.secret("password"); p != nil {
-			s.ControlAuth.Password = *p
-		}
+		s.ControlAuth = &model.BasicAuth{User: a.str("user"), Password: a.secret("password")}
 	}
 	ha := r.sub("ha")
 	s.HA = model.HA{

@@ -78,6 +78,9 @@ func (c *shapeChecker) header(file string, root *yaml.Node, defName string) (mod
 	hdr := &yaml.Node{Kind: yaml.MappingNode, Line: root.Line, Column: root.Column}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
+		if strings.HasPrefix(k.Value, "x-") {
+			continue // a holder for YAML anchors, as in Compose files
+		}
 		if v.Kind == yaml.SequenceNode && len(v.Content) > 0 {
 			if elem := lookupSchema(def, []string{k.Value, "0"}); elem.Exists() && elem.IncompleteKind() == cue.StructKind {
 				lists = append(lists, recordList{key: k.Value, items: v})
@@ -149,9 +152,10 @@ func (c *shapeChecker) check(file string, data, orig *yaml.Node, def cue.Value, 
 	if err == nil {
 		return nil
 	}
-	// CUE drops "field not allowed" when the same evaluation has another
-	// error, so ask the schema about every key of a failing record.
-	out := c.unknownKeys(file, orig, def, def, nil, prefix)
+	// CUE drops "field not allowed" and "required" errors when the same
+	// evaluation has another error, so walk a failing record's keys against
+	// the schema as well.
+	out := c.structure(file, orig, def, def, nil)
 	seen := map[string]bool{}
 	for _, f := range out {
 		seen[f.Message] = true
@@ -180,6 +184,13 @@ func (c *shapeChecker) finding(file string, root *yaml.Node, def cue.Value, path
 	field := strings.Join(append(slices.Clone(prefix), path...), ".")
 	format, args := e.Msg()
 	msg := fmt.Sprintf(format, args...)
+	if strings.Contains(msg, "mismatched types") && valNode != nil {
+		// CUE prints both whole values here; the kinds are what matter.
+		msg = fmt.Sprintf("want %s, not %s", kindWord(lookupSchema(def, path)), kindName(valNode))
+	}
+	if len(msg) > 200 {
+		msg = msg[:200] + "…"
+	}
 	pos := func(n *yaml.Node) model.Pos { return model.Pos{File: file, Line: n.Line, Col: n.Column} }
 	last := ""
 	if len(path) > 0 {
@@ -208,14 +219,22 @@ func (c *shapeChecker) finding(file string, root *yaml.Node, def cue.Value, path
 	return model.Errorf(pos(at), "schema", "%s: %s", field, msg)
 }
 
-// unknownKeys reports every key of n (and of its nested mappings) that the
-// schema at sv does not allow.
-func (c *shapeChecker) unknownKeys(file string, n *yaml.Node, def, sv cue.Value, path, prefix []string) model.Findings {
+// structure reports every key of n (and of its nested mappings) that the
+// schema at sv does not allow, and every required field that is missing.
+func (c *shapeChecker) structure(file string, n *yaml.Node, def, sv cue.Value, path []string) model.Findings {
 	var out model.Findings
 	switch n.Kind {
 	case yaml.MappingNode:
 		if sv.IncompleteKind() != cue.StructKind {
 			return nil
+		}
+		if it, err := sv.Fields(cue.Optional(true)); err == nil {
+			for it.Next() {
+				name := it.Selector().Unquoted()
+				if it.Selector().ConstraintType() == cue.RequiredConstraint && get(n, name) == nil {
+					out = append(out, model.Errorf(model.Pos{File: file, Line: n.Line, Col: n.Column}, "schema", "missing required field %q", name))
+				}
+			}
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
@@ -228,12 +247,12 @@ func (c *shapeChecker) unknownKeys(file string, n *yaml.Node, def, sv cue.Value,
 				out = append(out, model.Errorf(model.Pos{File: file, Line: k.Line, Col: k.Column}, "schema", "%s", m))
 				continue
 			}
-			out = append(out, c.unknownKeys(file, n.Content[i+1], def, lookupSchema(def, p), p, prefix)...)
+			out = append(out, c.structure(file, n.Content[i+1], def, lookupSchema(def, p), p)...)
 		}
 	case yaml.SequenceNode:
 		for i, item := range n.Content {
 			p := append(slices.Clone(path), strconv.Itoa(i))
-			out = append(out, c.unknownKeys(file, item, def, lookupSchema(def, p), p, prefix)...)
+			out = append(out, c.structure(file, item, def, lookupSchema(def, p), p)...)
 		}
 	}
 	return out
@@ -331,6 +350,24 @@ func allowedFields(def cue.Value, path []string) []string {
 		out = append(out, it.Selector().Unquoted())
 	}
 	return out
+}
+
+func kindWord(v cue.Value) string {
+	switch k := v.IncompleteKind(); {
+	case k == cue.StructKind:
+		return "a mapping (key: value)"
+	case k == cue.ListKind:
+		return "a list"
+	case k&cue.StringKind != 0 && k&cue.ListKind != 0:
+		return "a value or a list"
+	case k == cue.StringKind:
+		return "a string"
+	case k&cue.NumberKind != 0:
+		return "a number"
+	case k == cue.BoolKind:
+		return "true or false"
+	}
+	return "another kind of value"
 }
 
 func describe(n *yaml.Node) string {

@@ -18,8 +18,8 @@ import (
 // lease file pointed at by accident) and must not exhaust memory.
 const MaxFileSize = 32 << 20
 
-// maxExpandedNodes bounds alias expansion ("billion laughs"): a document may
-// expand to at most this many nodes beyond its own size.
+// maxExpandedNodes bounds alias expansion ("billion laughs"): the copies
+// that aliases expand to may total at most this many nodes.
 const maxExpandedNodes = 1 << 20
 
 // readDoc reads and parses one YAML file into a plain node tree: aliases
@@ -74,7 +74,7 @@ func parseDoc(path string, src []byte) (*yaml.Node, model.Findings) {
 	}
 	root := doc.Content[0]
 	n := &normalizer{file: path, budget: maxExpandedNodes}
-	root = n.node(root, 0)
+	root = n.node(root, 0, false)
 	if len(n.findings) > 0 {
 		return nil, n.findings
 	}
@@ -128,38 +128,42 @@ func (n *normalizer) errorf(at *yaml.Node, format string, args ...any) {
 	n.findings = append(n.findings, model.Errorf(model.Pos{File: n.file, Line: at.Line, Col: at.Column}, "yaml", format, args...))
 }
 
-func (n *normalizer) node(y *yaml.Node, depth int) *yaml.Node {
+// node normalises y; copy is true inside an alias expansion, where every
+// node produced counts against the budget.
+func (n *normalizer) node(y *yaml.Node, depth int, copy bool) *yaml.Node {
 	if depth > maxDepth {
 		n.errorf(y, "nesting deeper than %d levels", maxDepth)
 		return y
 	}
-	switch y.Kind {
-	case yaml.AliasNode:
-		n.budget -= 1
+	if copy {
+		n.budget--
 		if n.budget < 0 {
 			if n.budget == -1 {
 				n.errorf(y, "aliases expand to more than %d nodes", maxExpandedNodes)
 			}
 			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: y.Line, Column: y.Column}
 		}
+	}
+	switch y.Kind {
+	case yaml.AliasNode:
 		// Keep the alias's own position: errors then point where it is used.
-		c := *n.node(y.Alias, depth+1)
+		c := *n.node(y.Alias, depth+1, true)
 		c.Line, c.Column = y.Line, y.Column
 		return &c
 	case yaml.SequenceNode:
 		out := *y
 		out.Content = make([]*yaml.Node, len(y.Content))
 		for i, c := range y.Content {
-			out.Content[i] = n.node(c, depth+1)
+			out.Content[i] = n.node(c, depth+1, copy)
 		}
 		return &out
 	case yaml.MappingNode:
-		return n.mapping(y, depth)
+		return n.mapping(y, depth, copy)
 	}
 	return y
 }
 
-func (n *normalizer) mapping(y *yaml.Node, depth int) *yaml.Node {
+func (n *normalizer) mapping(y *yaml.Node, depth int, copy bool) *yaml.Node {
 	out := *y
 	out.Content = make([]*yaml.Node, 0, len(y.Content))
 	seen := make(map[string]*yaml.Node, len(y.Content)/2)
@@ -167,7 +171,7 @@ func (n *normalizer) mapping(y *yaml.Node, depth int) *yaml.Node {
 	for i := 0; i+1 < len(y.Content); i += 2 {
 		k, v := y.Content[i], y.Content[i+1]
 		if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
-			merged = append(merged, n.mergeSources(v, depth)...)
+			merged = append(merged, n.mergeSources(v, depth, copy)...)
 			continue
 		}
 		if k.Kind != yaml.ScalarNode {
@@ -179,7 +183,7 @@ func (n *normalizer) mapping(y *yaml.Node, depth int) *yaml.Node {
 			continue
 		}
 		seen[k.Value] = k
-		out.Content = append(out.Content, k, n.node(v, depth+1))
+		out.Content = append(out.Content, k, n.node(v, depth+1, copy))
 	}
 	for i := 0; i+1 < len(merged); i += 2 {
 		if _, dup := seen[merged[i].Value]; dup {
@@ -191,8 +195,8 @@ func (n *normalizer) mapping(y *yaml.Node, depth int) *yaml.Node {
 	return &out
 }
 
-func (n *normalizer) mergeSources(v *yaml.Node, depth int) []*yaml.Node {
-	v = n.node(v, depth+1)
+func (n *normalizer) mergeSources(v *yaml.Node, depth int, copy bool) []*yaml.Node {
+	v = n.node(v, depth+1, copy)
 	switch v.Kind {
 	case yaml.MappingNode:
 		return v.Content
