@@ -57,6 +57,19 @@ func (s Severity) String() string {
 // MarshalText makes severities readable in JSON output.
 func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
+// UnmarshalText reads "error" or "warning" back.
+func (s *Severity) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "error":
+		*s = Error
+	case "warning":
+		*s = Warning
+	default:
+		return fmt.Errorf("severity %q: want error or warning", b)
+	}
+	return nil
+}
+
 // Finding is one problem in the inputs.
 type Finding struct {
 	Pos      Pos      `json:"pos"`

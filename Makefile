@@ -1,0 +1,47 @@
+# keaops — see README.md. Every CI step is a target here.
+
+GO        ?= go
+GO_TEST_ARGS ?= -race
+BIN       := bin
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+LDFLAGS   := -s -w -X github.com/keaops/keaops/internal/version.Version=$(VERSION)
+FUZZTIME  ?= 10s
+
+.PHONY: help example test build bench fuzz vet lint fmt setup clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+example: build ## set up and run keaops check on the bundled homelab example
+	./$(BIN)/keaops check --site examples/homelab/keaops.yaml
+
+test: setup ## install test dependencies, then run every test with the race detector
+	$(GO) test $(GO_TEST_ARGS) -count=1 ./...
+
+build: ## build bin/keaops
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/keaops ./cmd/keaops
+
+bench: ## run the benchmarks (large synthetic sites)
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./...
+
+fuzz: ## run each fuzz target for FUZZTIME (default 10s)
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; done
+
+vet: ## gofmt and go vet
+	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo 'gofmt needed'; exit 1; }
+	$(GO) vet ./...
+
+lint: vet ## vet, plus staticcheck when installed (go install honnef.co/go/tools/cmd/staticcheck@latest)
+	@if command -v staticcheck >/dev/null; then staticcheck ./...; else echo 'staticcheck not installed: skipped'; fi
+
+fmt: ## format the code
+	gofmt -w .
+
+setup: ## install Kea and the test tools from Debian's packages when missing
+	./scripts/setup.sh
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,77 @@
+package yamlsrc
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzParseDoc: any bytes either parse or yield findings; never a panic.
+func FuzzParseDoc(f *testing.F) {
+	for _, s := range []string{"a: 1\n", "a: &x [1]\nb: *x\n", "<<: {a: 1}\n", "\t- x\n", "a: 1\na: 2\n", "- 1\n", "a: [\n", ""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		root, fs := parseDoc("f.yaml", src)
+		if root == nil && len(fs) == 0 {
+			t.Fatal("no document and no finding")
+		}
+	})
+}
+
+// FuzzLoad runs the whole source over fuzzed reservations and subnets: the
+// loader either builds a model or reports findings with a position in the
+// file it read, and never panics.
+func FuzzLoad(f *testing.F) {
+	seeds, _ := filepath.Glob("../../examples/*/reservations.yaml")
+	for _, p := range seeds {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b, []byte(baseSubnetsFuzz))
+		}
+	}
+	f.Add([]byte("reservations:\n  - {hw-address: zz, ip-address: 1.2.3.4, options: {routers: [1, 2]}}\n"), []byte("subnets: [{name: a, prefix: 1.2.3.0/24, pools: [1.2.3.9-1.2.3.1]}]\n"))
+	f.Fuzz(func(t *testing.T, reservations, subnets []byte) {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "keaops.yaml"), []byte(okSite), 0o600)
+		os.WriteFile(filepath.Join(dir, "reservations.yaml"), reservations, 0o600)
+		os.WriteFile(filepath.Join(dir, "subnets.yaml"), subnets, 0o600)
+		site, fs, err := Load(context.Background(), filepath.Join(dir, "keaops.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if site == nil && len(fs) == 0 {
+			t.Fatal("no site and no finding")
+		}
+		for _, fd := range fs {
+			if fd.Pos.File == "" {
+				t.Fatalf("finding without a file: %v", fd)
+			}
+		}
+	})
+}
+
+const baseSubnetsFuzz = "subnets:\n  - {name: Core, prefix: 10.10.0.0/16, pools: [10.10.100.0-10.10.255.254]}\n"
+
+// FuzzShape checks fuzzed documents against the reservations schema with one
+// checker built up front, record by record.
+func FuzzShape(f *testing.F) {
+	f.Add([]byte("reservations:\n  - {hw-address: zz, ip-address: 1.2.3.4, options: {routers: [1, 2]}}\n"))
+	c, err := newShapeChecker()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		root, _ := parseDoc("f.yaml", src)
+		if root == nil {
+			return
+		}
+		_, lists := c.header("f.yaml", root, "#ReservationsFile")
+		def := lookupSchema(c.def("#ReservationsFile"), []string{"reservations", "0"})
+		for _, l := range lists {
+			for _, item := range l.items.Content {
+				c.check("f.yaml", item, item, def, nil)
+			}
+		}
+	})
+}
