@@ -6,6 +6,8 @@ BIN       := bin
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 LDFLAGS   := -s -w -X github.com/keaops/keaops/internal/version.Version=$(VERSION)
 FUZZTIME  ?= 10s
+# Minimising each new interesting input runs the target many uncounted
+# times; bounded, a short run explores instead of minimising.
 
 .PHONY: help example test build bench fuzz vet lint fmt setup clean
 
@@ -27,7 +29,7 @@ bench: ## run the benchmarks (large synthetic sites)
 fuzz: ## run each fuzz target for FUZZTIME (default 10s)
 	@set -e; for pkg in $$($(GO) list ./...); do \
 	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
-	    echo "fuzz $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+	    echo "fuzz $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1s $$pkg; \
 	  done; done
 
 vet: ## gofmt and go vet
