@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/keaops/keaops/generators/kea"
 	"github.com/keaops/keaops/internal/model"
 	"github.com/keaops/keaops/internal/validate"
 	"github.com/keaops/keaops/sources/yamlsrc"
@@ -88,16 +89,7 @@ func Check(ctx context.Context, a CheckArgs, out io.Writer) (int, error) {
 			return ExitProblems, fmt.Errorf("writing report: %w", err)
 		}
 	} else {
-		for _, f := range findings {
-			fmt.Fprintln(out, f)
-		}
-		verdict := "ok"
-		if rep.Errors > 0 {
-			verdict = "FAILED"
-		}
-		fmt.Fprintf(out, "%s: %s: %s, %s, %s, %s\n", filepath.Base(a.Site), verdict,
-			count(rep.Errors, "error"), count(rep.Warnings, "warning"),
-			count(rep.Subnets, "subnet"), count(rep.Reservations, "reservation"))
+		printFindings(out, a.Site, site, findings)
 	}
 	if rep.Errors > 0 {
 		return ExitProblems, nil
@@ -115,9 +107,28 @@ func LoadAndValidate(ctx context.Context, sitePath string) (*model.Site, model.F
 	}
 	if site != nil {
 		findings = append(findings, validate.Site(site)...)
+		findings = append(findings, kea.Check(site)...)
 	}
 	findings.Sort()
 	return site, findings, nil
+}
+
+// printFindings prints findings and check's one-line summary.
+func printFindings(out io.Writer, sitePath string, site *model.Site, findings model.Findings) {
+	for _, f := range findings {
+		fmt.Fprintln(out, f)
+	}
+	verdict := "ok"
+	if findings.HasErrors() {
+		verdict = "FAILED"
+	}
+	var subnets, reservations int
+	if site != nil {
+		subnets, reservations = len(site.Subnets), len(site.Reservations)
+	}
+	fmt.Fprintf(out, "%s: %s: %s, %s, %s, %s\n", filepath.Base(sitePath), verdict,
+		count(findings.Count(model.Error), "error"), count(findings.Count(model.Warning), "warning"),
+		count(subnets, "subnet"), count(reservations, "reservation"))
 }
 
 func count(n int, what string) string {

@@ -60,6 +60,6 @@ Exit codes:
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newCheckCmd(stdout))
+	root.AddCommand(newCheckCmd(stdout), newRenderCmd(stdout))
 	return root
 }

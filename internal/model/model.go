@@ -31,7 +31,9 @@ type Site struct {
 	Subnets     []*Subnet
 	// Reservations from every source, in source order.
 	Reservations []*Reservation
-	Pos          Pos
+	// Inputs are the files the site was read from.
+	Inputs []string
+	Pos    Pos
 }
 
 // Version is a Kea major.minor release line.
@@ -78,9 +80,18 @@ type Node struct {
 	HAURL      *url.URL
 	Interfaces []string
 	Paths      NodePaths
-	Pos        Pos
+	// TLS of the node's control API listener (https control-url).
+	TLS *TLS
+	Pos Pos
 	// Field positions, for precise findings.
 	ControlURLPos, HAURLPos, RolePos Pos
+}
+
+// TLS names the node-local certificate files of an HTTPS listener.
+type TLS struct {
+	CertFile, KeyFile, TrustAnchor string
+	// CertRequired asks clients for a certificate (mutual TLS).
+	CertRequired bool
 }
 
 // NodePaths are the node-local files Kea uses; empty means the renderer's
@@ -135,6 +146,26 @@ type SecretRef struct {
 	File string
 	Pos  Pos
 }
+
+// Ref is the reference as text: "env:NAME" or "file:/path".
+func (r SecretRef) Ref() string {
+	if r.Env != "" {
+		return "env:" + r.Env
+	}
+	return "file:" + r.File
+}
+
+// Placeholder is how a secret appears in rendered artifacts: the deployer
+// and keaops-agent replace it with the secret's value when they apply a
+// config, so artifacts can be published and diffed without leaking it.
+func (r SecretRef) Placeholder() string { return SecretPrefix + r.Ref() + SecretSuffix }
+
+// The placeholder's delimiters. Kea has no syntax of its own like this, so
+// a placeholder can never be mistaken for a real value.
+const (
+	SecretPrefix = "${keaops-secret:"
+	SecretSuffix = "}"
+)
 
 // LeaseDB is Kea's lease database.
 type LeaseDB struct {

@@ -279,6 +279,12 @@ func (l *loader) node(r rec) *model.Node {
 		}
 		*u.dst = parsed
 	}
+	if t := r.sub("tls"); t.m != nil {
+		n.TLS = &model.TLS{CertFile: t.str("cert-file"), KeyFile: t.str("key-file"), TrustAnchor: t.str("trust-anchor")}
+		if b := t.boolp("cert-required"); b != nil {
+			n.TLS.CertRequired = *b
+		}
+	}
 	p := r.sub("paths")
 	n.Paths = model.NodePaths{ControlSocket: p.str("control-socket"), LeaseFile: p.str("lease-file"), LogFile: p.str("log-file"), HooksDir: p.str("hooks-dir")}
 	return n

@@ -40,12 +40,14 @@ func Load(ctx context.Context, sitePath string) (*model.Site, model.Findings, er
 		return nil, l.findings, nil
 	}
 	site := l.site(sitePath, root)
+	site.Inputs = append(site.Inputs, sitePath)
 	dir := filepath.Dir(sitePath)
 	srcs := rec{file: sitePath, m: get(root, "sources")}
 	for _, f := range l.sourceFiles(srcs, "subnets", dir, DefaultSubnets) {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
+		site.Inputs = append(site.Inputs, f)
 		if r := l.document(f, schema.SubnetsFile); r != nil {
 			site.Subnets = append(site.Subnets, l.subnets(rec{file: f, m: r})...)
 		}
@@ -54,6 +56,7 @@ func Load(ctx context.Context, sitePath string) (*model.Site, model.Findings, er
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
+		site.Inputs = append(site.Inputs, f)
 		if r := l.document(f, schema.ReservationsFile); r != nil {
 			site.Reservations = append(site.Reservations, l.reservations(rec{file: f, m: r})...)
 		}

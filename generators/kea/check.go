@@ -1,0 +1,54 @@
+package kea
+
+import (
+	"net/netip"
+
+	"github.com/keaops/keaops/internal/model"
+	"github.com/keaops/keaops/internal/validate"
+)
+
+// Check reports what the target Kea version cannot express or what the
+// renderer cannot render faithfully: a feature that would otherwise be
+// dropped silently is an error here. keaops check runs it too.
+func Check(s *model.Site) model.Findings {
+	var out model.Findings
+	report := func(f model.Finding) { out = append(out, f) }
+	if _, err := rulesFor(s.KeaVersion); err != nil {
+		report(model.Errorf(s.Pos, "kea-version", "%v", err))
+		return out
+	}
+	for _, n := range s.Nodes {
+		if n.ControlURL == nil {
+			continue
+		}
+		if _, err := netip.ParseAddr(n.ControlURL.Hostname()); err != nil {
+			report(model.Errorf(n.ControlURLPos, "render", "node %s: control-url host %q must be an IP address: the control listener binds to it", n.Name, n.ControlURL.Hostname()))
+		}
+		if n.ControlURL.Scheme == "https" && n.TLS == nil {
+			report(model.Errorf(n.ControlURLPos, "render", "node %s: an https control-url needs tls.cert-file and tls.key-file", n.Name))
+		}
+		if n.ControlURL.Scheme == "http" && n.TLS != nil {
+			report(model.Errorf(n.ControlURLPos, "render", "node %s: tls is set but control-url is http: use https", n.Name))
+		}
+	}
+	if s.HA.Mode == model.HALoadBalancing {
+		for _, sn := range s.Subnets {
+			for _, p := range sn.Pools {
+				switch {
+				case p.ClientClass != "":
+					report(model.Errorf(p.Pos, "render", "pool %s-%s has client-class %s: load-balancing splits every pool between the servers with their HA_ classes, and a pool takes only one class", p.From, p.To, p.ClientClass))
+				case p.From.Compare(p.To) <= 0 && p.From == p.To:
+					report(model.Errorf(p.Pos, "render", "pool %s-%s has one address: load-balancing needs at least two to split between the servers", p.From, p.To))
+				}
+			}
+		}
+	}
+	if s.HA.Mode != model.HANone && s.KeaVersion.AtLeast(3, 0) && validate.DedicatedListener(s) {
+		for _, n := range s.Nodes {
+			if n.HAURL != nil && n.HAURL.Scheme == "https" && n.TLS == nil {
+				report(model.Errorf(n.HAURLPos, "render", "node %s: an https ha-url needs tls on the node", n.Name))
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,252 @@
+// Package artifact defines the rendered-artifact directory that keaops
+// render writes and keaops deploy and keaops-agent consume:
+//
+//	DIR/manifest.json
+//	DIR/<node>/kea-dhcp4.json
+//	DIR/<node>/kea-ctrl-agent.json   (targets with a Control Agent)
+//
+// The manifest lists every file with its sha256, so a consumer can refuse
+// anything that was altered or half-copied. The package has no dependency
+// on the compiler side (no CUE, no NetBox), so the agent can link it.
+package artifact
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// ManifestFile is the manifest's name inside an artifact directory.
+const ManifestFile = "manifest.json"
+
+// FormatVersion is the manifest format this package writes and reads.
+const FormatVersion = 1
+
+// Manifest describes one render.
+type Manifest struct {
+	Format int `json:"format"`
+	// KeaVersion is the target the files were rendered for, "2.2" etc.
+	KeaVersion string `json:"kea-version"`
+	// Source is the Git revision of the inputs, when they are in a work tree.
+	Source *Source `json:"source,omitempty"`
+	// Nodes by name.
+	Nodes map[string]Node `json:"nodes"`
+	// Secrets lists the references that placeholders in the files name;
+	// the consumer must be able to resolve each before it applies.
+	Secrets []string `json:"secrets,omitempty"`
+}
+
+// Source is the revision of the inputs.
+type Source struct {
+	Revision string `json:"revision"`
+	// Dirty is true when an input file differs from the revision.
+	Dirty bool `json:"dirty"`
+}
+
+// Node is one node's entry.
+type Node struct {
+	Role  string          `json:"role,omitempty"`
+	Files map[string]File `json:"files"`
+}
+
+// File is one rendered file's digest.
+type File struct {
+	SHA256 string `json:"sha256"`
+	Size   int    `json:"size"`
+}
+
+// Digest returns the hex sha256 of data.
+func Digest(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// Set is an artifact directory's content before it is written.
+type Set struct {
+	Manifest Manifest
+	// Files by path relative to the directory, "<node>/<file>".
+	Files map[string][]byte
+}
+
+// Add records a node's file in the set and its manifest.
+func (s *Set) Add(node, role, name string, data []byte) {
+	if s.Files == nil {
+		s.Files = map[string][]byte{}
+	}
+	if s.Manifest.Nodes == nil {
+		s.Manifest.Nodes = map[string]Node{}
+	}
+	n := s.Manifest.Nodes[node]
+	if n.Files == nil {
+		n.Files = map[string]File{}
+	}
+	n.Role = role
+	n.Files[name] = File{SHA256: Digest(data), Size: len(data)}
+	s.Manifest.Nodes[node] = n
+	s.Files[node+"/"+name] = data
+}
+
+// Write replaces dir with the set, atomically as far as the file system
+// allows: everything is written and synced in a sibling temporary directory
+// first, then swapped in by rename. A failure at any point leaves dir as it
+// was — never a half-written directory.
+func Write(dir string, s Set) (err error) {
+	s.Manifest.Format = FormatVersion
+	manifest, err := json.MarshalIndent(s.Manifest, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding manifest: %w", err)
+	}
+	for p := range s.Files {
+		if !filepath.IsLocal(p) || p == ManifestFile {
+			return fmt.Errorf("artifact path %q is not a file inside the directory", p)
+		}
+	}
+	dir = filepath.Clean(dir)
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", parent, err)
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".new-")
+	if err != nil {
+		return fmt.Errorf("creating staging directory: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	paths := make([]string, 0, len(s.Files))
+	for p := range s.Files {
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	for _, p := range paths {
+		if err := writeSynced(filepath.Join(tmp, filepath.FromSlash(p)), s.Files[p]); err != nil {
+			return err
+		}
+	}
+	if err := writeSynced(filepath.Join(tmp, ManifestFile), append(manifest, '\n')); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return fmt.Errorf("setting mode of %s: %w", tmp, err)
+	}
+
+	old := ""
+	if st, statErr := os.Stat(dir); statErr == nil {
+		if !st.IsDir() {
+			return fmt.Errorf("%s exists and is not a directory", dir)
+		}
+		if _, mErr := os.Stat(filepath.Join(dir, ManifestFile)); mErr != nil {
+			if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+				return fmt.Errorf("%s is not empty and holds no %s: refusing to replace a directory keaops did not write", dir, ManifestFile)
+			}
+		}
+		old = tmp + ".old"
+		if err := os.Rename(dir, old); err != nil {
+			return fmt.Errorf("moving the previous render aside: %w", err)
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if old != "" {
+			if rerr := os.Rename(old, dir); rerr != nil {
+				return errors.Join(fmt.Errorf("installing the render: %w", err), fmt.Errorf("restoring the previous render from %s: %w", old, rerr))
+			}
+		}
+		return fmt.Errorf("installing the render: %w", err)
+	}
+	if old != "" {
+		os.RemoveAll(old)
+	}
+	return syncDir(parent)
+}
+
+func writeSynced(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", filepath.Dir(path), err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("creating %s: %w", path, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("syncing %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("syncing %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("syncing %s: %w", dir, err)
+	}
+	return nil
+}
+
+// ReadManifest reads and checks dir's manifest.
+func ReadManifest(dir string) (Manifest, error) {
+	var m Manifest
+	b, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if err != nil {
+		return m, fmt.Errorf("reading manifest: %w", err)
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, fmt.Errorf("decoding %s: %w", filepath.Join(dir, ManifestFile), err)
+	}
+	if m.Format != FormatVersion {
+		return m, fmt.Errorf("%s: manifest format %d, this keaops reads %d", dir, m.Format, FormatVersion)
+	}
+	return m, nil
+}
+
+// ReadNode returns one node's files from dir after checking each against
+// the manifest's digest; any mismatch, missing or unlisted file is an error.
+func ReadNode(dir, node string) (map[string][]byte, error) {
+	m, err := ReadManifest(dir)
+	if err != nil {
+		return nil, err
+	}
+	entry, ok := m.Nodes[node]
+	if !ok {
+		return nil, fmt.Errorf("%s: the manifest has no node %q", dir, node)
+	}
+	out := make(map[string][]byte, len(entry.Files))
+	for name, want := range entry.Files {
+		if strings.ContainsAny(name, `/\`) || name == ".." {
+			return nil, fmt.Errorf("%s: manifest file name %q is not a plain name", dir, name)
+		}
+		data, err := os.ReadFile(filepath.Join(dir, node, name))
+		if err != nil {
+			return nil, fmt.Errorf("reading %s/%s: %w", node, name, err)
+		}
+		if got := Digest(data); got != want.SHA256 || len(data) != want.Size {
+			return nil, fmt.Errorf("%s/%s: sha256 %s does not match the manifest's %s", node, name, got, want.SHA256)
+		}
+		out[name] = data
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, node))
+	if err != nil {
+		return nil, fmt.Errorf("listing %s: %w", node, err)
+	}
+	for _, e := range entries {
+		if _, ok := entry.Files[e.Name()]; !ok {
+			return nil, fmt.Errorf("%s/%s is not in the manifest", node, e.Name())
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,86 @@
+package artifact
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func set(content string) Set {
+	var s Set
+	s.Manifest.KeaVersion = "2.2"
+	s.Add("kea1", "primary", "kea-dhcp4.json", []byte(content))
+	s.Add("kea2", "standby", "kea-dhcp4.json", []byte(content+"2"))
+	return s
+}
+
+func TestWriteReadVerify(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "rendered")
+	if err := Write(dir, set("{}")); err != nil {
+		t.Fatal(err)
+	}
+	files, err := ReadNode(dir, "kea1")
+	if err != nil || string(files["kea-dhcp4.json"]) != "{}" {
+		t.Fatalf("ReadNode = %v, %v", files, err)
+	}
+	// Replacing an earlier render swaps the whole directory.
+	if err := Write(dir, set("{\"a\":1}")); err != nil {
+		t.Fatal(err)
+	}
+	if files, err := ReadNode(dir, "kea2"); err != nil || string(files["kea-dhcp4.json"]) != "{\"a\":1}2" {
+		t.Fatalf("after rewrite: %q, %v", files["kea-dhcp4.json"], err)
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(filepath.Dir(dir), ".rendered.*"))
+	if len(leftovers) != 0 {
+		t.Errorf("staging directories left behind: %v", leftovers)
+	}
+
+	// Tampering is refused: a changed byte, an extra file, a missing file.
+	os.WriteFile(filepath.Join(dir, "kea1", "kea-dhcp4.json"), []byte(`{"a":2}`), 0o644)
+	if _, err := ReadNode(dir, "kea1"); err == nil || !strings.Contains(err.Error(), "does not match the manifest") {
+		t.Errorf("tampered file: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, "kea2", "extra.json"), []byte(`{}`), 0o644)
+	if _, err := ReadNode(dir, "kea2"); err == nil || !strings.Contains(err.Error(), "not in the manifest") {
+		t.Errorf("extra file: %v", err)
+	}
+	if _, err := ReadNode(dir, "kea3"); err == nil {
+		t.Error("unknown node accepted")
+	}
+}
+
+func TestWriteRefusesForeignDirectory(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "precious.txt"), []byte("keep me"), 0o644)
+	err := Write(dir, set("{}"))
+	if err == nil || !strings.Contains(err.Error(), "refusing to replace") {
+		t.Fatalf("err = %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "precious.txt")); string(b) != "keep me" {
+		t.Error("foreign directory was touched")
+	}
+}
+
+func TestWriteFailureLeavesPreviousRender(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	if err := Write(dir, set("{}")); err != nil {
+		t.Fatal(err)
+	}
+	for name, path := range map[string]string{
+		"escaping path":            "../escape",
+		"file where a dir must be": "kea1",
+	} {
+		bad := set("{}")
+		bad.Files[path] = []byte("x")
+		if err := Write(dir, bad); err == nil {
+			t.Fatalf("%s: write succeeded", name)
+		}
+		if _, err := ReadNode(dir, "kea1"); err != nil {
+			t.Errorf("%s: previous render damaged: %v", name, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(dir), "escape")); err == nil {
+		t.Error("a file was written outside the artifact directory")
+	}
+}
