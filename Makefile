@@ -14,8 +14,8 @@ FUZZTIME  ?= 10s
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-example: build ## set up and run keaops check on the bundled homelab example
-	./$(BIN)/keaops check --site examples/homelab/keaops.yaml
+example: build ## check the bundled homelab site and render its Kea configs to bin/rendered/homelab
+	./$(BIN)/keaops render --site examples/homelab/keaops.yaml --out $(BIN)/rendered/homelab
 
 test: setup ## install test dependencies, then run every test with the race detector
 	$(GO) test $(GO_TEST_ARGS) -count=1 ./...

@@ -4,7 +4,6 @@ import (
 	"net/netip"
 
 	"github.com/keaops/keaops/internal/model"
-	"github.com/keaops/keaops/internal/validate"
 )
 
 // Check reports what the target Kea version cannot express or what the
@@ -43,11 +42,19 @@ func Check(s *model.Site) model.Findings {
 			}
 		}
 	}
-	if s.HA.Mode != model.HANone && s.KeaVersion.AtLeast(3, 0) && validate.DedicatedListener(s) {
+	if s.HA.Mode != model.HANone {
+		schemes := map[string]bool{}
 		for _, n := range s.Nodes {
-			if n.HAURL != nil && n.HAURL.Scheme == "https" && n.TLS == nil {
-				report(model.Errorf(n.HAURLPos, "render", "node %s: an https ha-url needs tls on the node", n.Name))
+			if n.HAURL == nil {
+				continue
 			}
+			schemes[n.HAURL.Scheme] = true
+			if n.HAURL.Scheme == "https" && (n.TLS == nil || n.TLS.TrustAnchor == "") {
+				report(model.Errorf(n.HAURLPos, "render", "node %s: an https ha-url needs tls with a trust-anchor, to verify the partner", n.Name))
+			}
+		}
+		if len(schemes) > 1 {
+			report(model.Errorf(s.HA.Pos, "render", "HA peers mix http and https ha-urls: a pair talks one way"))
 		}
 	}
 	return out

@@ -13,7 +13,7 @@ import (
 // interfaces, its sockets, files and listeners. Everything else — peers,
 // roles, mode, timers, subnets and their ids — must be identical.
 var nodeLocal = regexp.MustCompile(`^(` + strings.Join([]string{
-	`hooks-libraries\[\d+\]\.parameters\.high-availability\[\d+\]\.this-server-name`,
+	`hooks-libraries\[\d+\]\.parameters\.high-availability\[\d+\]\.(this-server-name|cert-file|key-file|trust-anchor|require-client-certs)`,
 	`hooks-libraries\[\d+\]\.library`,
 	`interfaces-config\.interfaces(\[\d+\])?`,
 	`control-socket\.socket-name`,

@@ -1,13 +1,13 @@
 package kea
 
 import (
-	"bytes"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/keaops/keaops/internal/model"
 	"github.com/keaops/keaops/internal/validate"
@@ -40,23 +40,36 @@ func Render(s *model.Site) ([]NodeConfig, error) {
 		return nil, err
 	}
 	shared := sharedParts(s, r)
-	out := make([]NodeConfig, 0, len(s.Nodes))
+	out := make([]NodeConfig, len(s.Nodes))
 	dhcp4 := make([]map[string]any, len(s.Nodes))
 	for i, n := range s.Nodes {
 		dhcp4[i] = dhcp4Config(s, r, n, shared)
-		data, err := encode(map[string]any{"Dhcp4": dhcp4[i]})
-		if err != nil {
-			return nil, fmt.Errorf("encoding %s for %s: %w", Dhcp4File, n.Name, err)
-		}
-		nc := NodeConfig{Node: n, Files: []File{{Name: Dhcp4File, Data: data}}}
-		if r.controlAgent {
-			data, err := encode(map[string]any{"Control-agent": agentConfig(s, r, n)})
+	}
+	// Encoding is most of a large render; the nodes' files are independent.
+	errs := make([]error, len(s.Nodes))
+	var wg sync.WaitGroup
+	for i, n := range s.Nodes {
+		wg.Go(func() {
+			data, err := encode(map[string]any{"Dhcp4": dhcp4[i]})
 			if err != nil {
-				return nil, fmt.Errorf("encoding %s for %s: %w", AgentFile, n.Name, err)
+				errs[i] = fmt.Errorf("encoding %s for %s: %w", Dhcp4File, n.Name, err)
+				return
 			}
-			nc.Files = append(nc.Files, File{Name: AgentFile, Data: data})
-		}
-		out = append(out, nc)
+			nc := NodeConfig{Node: n, Files: []File{{Name: Dhcp4File, Data: data}}}
+			if r.controlAgent {
+				data, err := encode(map[string]any{"Control-agent": agentConfig(s, r, n)})
+				if err != nil {
+					errs[i] = fmt.Errorf("encoding %s for %s: %w", AgentFile, n.Name, err)
+					return
+				}
+				nc.Files = append(nc.Files, File{Name: AgentFile, Data: data})
+			}
+			out[i] = nc
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	// The two nodes of a pair must differ only in node-local keys; this
 	// guards the renderer itself against the copy-a-config class of bug.
@@ -66,19 +79,6 @@ func Render(s *model.Site) ([]NodeConfig, error) {
 		}
 	}
 	return out, nil
-}
-
-// encode writes JSON with sorted keys (encoding/json sorts map keys), two
-// spaces of indent and no HTML escaping (client class tests may hold & < >).
-func encode(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
 }
 
 // shared are the parts identical on every node, built once.
@@ -530,6 +530,16 @@ func haConfig(s *model.Site, r rules, self *model.Node) map[string]any {
 		peers = append(peers, p)
 	}
 	m["peers"] = peers
+	// TLS between the peers: this node's certificate, and the anchor it
+	// verifies the partner with (node-local paths).
+	if self.HAURL != nil && self.HAURL.Scheme == "https" && self.TLS != nil {
+		m["cert-file"] = self.TLS.CertFile
+		m["key-file"] = self.TLS.KeyFile
+		m["trust-anchor"] = self.TLS.TrustAnchor
+		if dedicated {
+			m["require-client-certs"] = self.TLS.CertRequired
+		}
+	}
 	return m
 }
 

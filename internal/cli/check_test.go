@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/keaops/keaops/internal/keatest"
 	"github.com/keaops/keaops/internal/sitegen"
 )
 
@@ -104,4 +105,46 @@ func BenchmarkCheck(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/float64(size.reservations), "µs/reservation")
 		})
 	}
+}
+
+// BenchmarkCompileVsKea puts keaops' whole compile of a large site (read,
+// check, render, as keaops render does, with the CLI's GC setting) beside
+// Kea's own parse of the result (kea-dhcp4 -t), in one run. Target: keaops
+// faster than Kea reading what keaops wrote.
+func BenchmarkCompileVsKea(b *testing.B) {
+	keatest.Require(b)
+	tuneGC()
+	dir := b.TempDir()
+	if err := sitegen.Write(dir, sitegen.Spec{Subnets: 2000, Reservations: 100000, Mode: "hot-standby"}); err != nil {
+		b.Fatal(err)
+	}
+	site := filepath.Join(dir, "keaops.yaml")
+	rendered := filepath.Join(dir, "kea-dhcp4.json")
+	b.Run("keaops=check+render", func(b *testing.B) {
+		for b.Loop() {
+			s, findings, err := LoadAndValidate(context.Background(), site)
+			if err != nil || findings.HasErrors() {
+				b.Fatalf("%v %v", err, findings)
+			}
+			for _, n := range s.Nodes {
+				n.Interfaces = []string{"lo"} // node-local; must exist for kea-dhcp4 -t
+			}
+			set, err := Artifacts(s)
+			if err != nil {
+				b.Fatal(err)
+			}
+			data := set.Files[s.Nodes[0].Name+"/kea-dhcp4.json"]
+			b.SetBytes(int64(len(data)))
+			if err := os.WriteFile(rendered, data, 0o600); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("kea-dhcp4=-t", func(b *testing.B) {
+		for b.Loop() {
+			if err := keatest.CheckConfig(context.Background(), rendered); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -81,6 +81,7 @@ multi-threading:
 	}
 	for i, r := range roles {
 		fmt.Fprintf(w, "  - name: dhcp-%d\n    role: %s\n    control-url: https://10.255.0.%d:8000/\n    ha-url: https://10.255.0.%d:8080/\n    interfaces: [ens192]\n", i+1, r, i+1, i+1)
+		fmt.Fprintf(w, "    tls: {cert-file: /etc/kea/tls/dhcp-%d.crt, key-file: /etc/kea/tls/dhcp-%d.key, trust-anchor: /etc/kea/tls/ca.crt, cert-required: true}\n", i+1, i+1)
 	}
 	w.WriteString(`lease-database:
   type: memfile

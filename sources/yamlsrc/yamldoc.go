@@ -128,14 +128,14 @@ func (n *normalizer) errorf(at *yaml.Node, format string, args ...any) {
 	n.findings = append(n.findings, model.Errorf(model.Pos{File: n.file, Line: at.Line, Col: at.Column}, "yaml", format, args...))
 }
 
-// node normalises y; copy is true inside an alias expansion, where every
+// node normalises y; inAlias is true inside an alias expansion, where every
 // node produced counts against the budget.
-func (n *normalizer) node(y *yaml.Node, depth int, copy bool) *yaml.Node {
+func (n *normalizer) node(y *yaml.Node, depth int, inAlias bool) *yaml.Node {
 	if depth > maxDepth {
 		n.errorf(y, "nesting deeper than %d levels", maxDepth)
 		return y
 	}
-	if copy {
+	if inAlias {
 		n.budget--
 		if n.budget < 0 {
 			if n.budget == -1 {
@@ -151,39 +151,58 @@ func (n *normalizer) node(y *yaml.Node, depth int, copy bool) *yaml.Node {
 		c.Line, c.Column = y.Line, y.Column
 		return &c
 	case yaml.SequenceNode:
-		out := *y
-		out.Content = make([]*yaml.Node, len(y.Content))
+		// Rebuild the list only when an item changed (an alias expanded
+		// somewhere below); most documents have none and are not copied.
+		var out []*yaml.Node
 		for i, c := range y.Content {
-			out.Content[i] = n.node(c, depth+1, copy)
+			nc := n.node(c, depth+1, inAlias)
+			if nc != c && out == nil {
+				out = make([]*yaml.Node, len(y.Content))
+				copy(out, y.Content[:i])
+			}
+			if out != nil {
+				out[i] = nc
+			}
 		}
-		return &out
+		if out == nil {
+			return y
+		}
+		c := *y
+		c.Content = out
+		return &c
 	case yaml.MappingNode:
-		return n.mapping(y, depth, copy)
+		return n.mapping(y, depth, inAlias)
 	}
 	return y
 }
 
-func (n *normalizer) mapping(y *yaml.Node, depth int, copy bool) *yaml.Node {
+func (n *normalizer) mapping(y *yaml.Node, depth int, inAlias bool) *yaml.Node {
 	out := *y
 	out.Content = make([]*yaml.Node, 0, len(y.Content))
+	changed := false
 	seen := make(map[string]*yaml.Node, len(y.Content)/2)
 	var merged []*yaml.Node // key/value pairs from "<<" merges; explicit keys win
 	for i := 0; i+1 < len(y.Content); i += 2 {
 		k, v := y.Content[i], y.Content[i+1]
 		if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
-			merged = append(merged, n.mergeSources(v, depth, copy)...)
+			merged = append(merged, n.mergeSources(v, depth, inAlias)...)
+			changed = true
 			continue
 		}
 		if k.Kind != yaml.ScalarNode {
 			n.errorf(k, "mapping keys must be plain strings, not %s", kindName(k))
+			changed = true
 			continue
 		}
 		if prev, dup := seen[k.Value]; dup {
 			n.errorf(k, "duplicate key %q (first at line %d)", k.Value, prev.Line)
+			changed = true
 			continue
 		}
 		seen[k.Value] = k
-		out.Content = append(out.Content, k, n.node(v, depth+1, copy))
+		nv := n.node(v, depth+1, inAlias)
+		changed = changed || nv != v
+		out.Content = append(out.Content, k, nv)
 	}
 	for i := 0; i+1 < len(merged); i += 2 {
 		if _, dup := seen[merged[i].Value]; dup {
@@ -192,11 +211,14 @@ func (n *normalizer) mapping(y *yaml.Node, depth int, copy bool) *yaml.Node {
 		seen[merged[i].Value] = merged[i]
 		out.Content = append(out.Content, merged[i], merged[i+1])
 	}
+	if !changed && !inAlias {
+		return y
+	}
 	return &out
 }
 
-func (n *normalizer) mergeSources(v *yaml.Node, depth int, copy bool) []*yaml.Node {
-	v = n.node(v, depth+1, copy)
+func (n *normalizer) mergeSources(v *yaml.Node, depth int, inAlias bool) []*yaml.Node {
+	v = n.node(v, depth+1, inAlias)
 	switch v.Kind {
 	case yaml.MappingNode:
 		return v.Content

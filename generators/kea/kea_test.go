@@ -1,0 +1,176 @@
+package kea
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/keaops/keaops/internal/artifact"
+	"github.com/keaops/keaops/internal/keatest"
+	"github.com/keaops/keaops/internal/model"
+	"github.com/keaops/keaops/internal/sitegen"
+)
+
+// onThisMachine points the nodes' DHCP interfaces at the loopback device:
+// interface names are node-local, and kea-dhcp4 -t refuses one that does
+// not exist on the machine running the test.
+func onThisMachine(s *model.Site) {
+	for _, n := range s.Nodes {
+		n.Interfaces = []string{"lo"}
+	}
+}
+
+// TestKeaAcceptsRendered: every 2.2 render — both examples and a large
+// synthetic site — passes Debian's kea-dhcp4 -t and kea-ctrl-agent -t.
+func TestKeaAcceptsRendered(t *testing.T) {
+	keatest.Require(t)
+	big := t.TempDir()
+	if err := sitegen.Write(big, sitegen.Spec{Subnets: 500, Reservations: 10000, Mode: "hot-standby", Classes: true}); err != nil {
+		t.Fatal(err)
+	}
+	for name, path := range map[string]string{
+		"homelab":   "../../examples/homelab/keaops.yaml",
+		"campus":    "../../examples/campus/keaops.yaml",
+		"synthetic": filepath.Join(big, "keaops.yaml"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			site := loadSite(t, path)
+			onThisMachine(site)
+			nodes, err := Render(site)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			for _, n := range nodes {
+				for _, f := range n.Files {
+					p := filepath.Join(dir, n.Node.Name+"-"+f.Name)
+					if err := os.WriteFile(p, f.Data, 0o600); err != nil {
+						t.Fatal(err)
+					}
+					check := keatest.CheckConfig
+					if f.Name == AgentFile {
+						check = keatest.CheckAgentConfig
+					}
+					if err := check(context.Background(), p); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestHAPairComesUp starts the rendered homelab pair on 127.0.0.1 — the
+// same render, with the node-local keys (listeners, paths, interfaces)
+// moved onto this machine — and waits for the primary to serve in
+// hot-standby and the standby to stand by.
+func TestHAPairComesUp(t *testing.T) {
+	keatest.Require(t)
+	site := loadSite(t, "../../examples/homelab/keaops.yaml")
+	root := t.TempDir()
+	dirs := map[string]keatest.Dirs{}
+	for _, n := range site.Nodes {
+		d := keatest.NewDirs(t, filepath.Join(root, n.Name))
+		dirs[n.Name] = d
+		n.ControlURL = mustURL(t, fmt.Sprintf("http://127.0.0.1:%d/", keatest.FreePort(t)))
+		n.HAURL = mustURL(t, fmt.Sprintf("http://127.0.0.1:%d/", keatest.FreePort(t)))
+		n.Interfaces = nil
+		n.Paths = model.NodePaths{
+			ControlSocket: filepath.Join(d.Run, "kea4-ctrl.sock"),
+			LeaseFile:     filepath.Join(d.Lib, "kea-leases4.csv"),
+			LogFile:       filepath.Join(d.Log, "kea-dhcp4.log"),
+			HooksDir:      "/usr/lib/x86_64-linux-gnu/kea/hooks",
+		}
+	}
+	nodes, err := Render(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const password = "keaops-test-Pa55"
+	resolve := func(string) (string, error) { return password, nil }
+	running := map[string]*keatest.Node{}
+	for _, nc := range nodes {
+		files := map[string][]byte{}
+		for _, f := range nc.Files {
+			data, err := artifact.ResolveSecrets(f.Data, resolve)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(data, []byte(model.SecretPrefix)) {
+				t.Fatalf("%s: placeholder left after resolving", f.Name)
+			}
+			files[f.Name] = data
+		}
+		running[nc.Node.Name] = keatest.Start(t, dirs[nc.Node.Name], files[Dhcp4File], files[AgentFile], nc.Node.ControlURL.String(), site.ControlAuth.User, password)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	start := time.Now()
+	want := map[string]keatest.HAState{
+		"kea-primary":   {State: "hot-standby", Scopes: []string{"kea-primary"}},
+		"kea-secondary": {State: "hot-standby", Scopes: []string{}},
+	}
+	for name, w := range want {
+		n := running[name]
+		err := keatest.Eventually(ctx, 250*time.Millisecond, func() (bool, error) {
+			st, err := n.HA(ctx)
+			if err != nil {
+				return false, err
+			}
+			return st.State == w.State && slices.Equal(st.Scopes, w.Scopes), fmt.Errorf("state %s scopes %v", st.State, st.Scopes)
+		})
+		if err != nil {
+			t.Fatalf("%s did not reach %s serving %v: %v\n%s", name, w.State, w.Scopes, err, n.Logs())
+		}
+	}
+	t.Logf("both nodes in their HA states after %v", time.Since(start).Round(10*time.Millisecond))
+
+	// The pair runs what was rendered: the subnet ids Kea reports are the
+	// model's, the same on both nodes.
+	var wantIDs []uint32
+	for _, sn := range site.Subnets {
+		wantIDs = append(wantIDs, sn.ID)
+	}
+	slices.Sort(wantIDs)
+	for name, n := range running {
+		a, err := n.Command(ctx, "config-get", nil)
+		if err != nil || a.Result != 0 {
+			t.Fatalf("%s config-get: %v %s", name, err, a.Text)
+		}
+		var cfg struct {
+			Dhcp4 struct {
+				Subnet4 []struct {
+					ID uint32 `json:"id"`
+				} `json:"subnet4"`
+			}
+		}
+		if err := json.Unmarshal(a.Arguments, &cfg); err != nil {
+			t.Fatal(err)
+		}
+		var got []uint32
+		for _, sn := range cfg.Dhcp4.Subnet4 {
+			got = append(got, sn.ID)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, wantIDs) {
+			t.Errorf("%s runs subnet ids %v, want %v", name, got, wantIDs)
+		}
+	}
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}

@@ -1,0 +1,272 @@
+// Package keatest runs real Kea processes for tests: kea-dhcp4 -t checks,
+// and kea-dhcp4 + kea-ctrl-agent nodes on 127.0.0.1 in a test's temporary
+// directory, stopped by PID when the test ends. It talks to them through a
+// deliberately small client of its own, so tests of keaops' real control
+// client do not test it against itself.
+package keatest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Require fails the test when Kea is not installed: the README's test
+// command installs it, so its absence is a broken setup, not a reason to
+// skip.
+func Require(t testing.TB) {
+	t.Helper()
+	for _, bin := range []string{"kea-dhcp4", "kea-ctrl-agent"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			t.Fatalf("%s not found: run make setup (installs Debian's Kea packages)", bin)
+		}
+	}
+}
+
+// CheckConfig runs kea-dhcp4 -t on a file and returns Kea's output on failure.
+func CheckConfig(ctx context.Context, path string) error {
+	return checkWith(ctx, "kea-dhcp4", path)
+}
+
+// CheckAgentConfig runs kea-ctrl-agent -t on a file.
+func CheckAgentConfig(ctx context.Context, path string) error {
+	return checkWith(ctx, "kea-ctrl-agent", path)
+}
+
+func checkWith(ctx context.Context, bin, path string) error {
+	cmd := exec.CommandContext(ctx, bin, "-t", path)
+	cmd.Env = append(os.Environ(), "KEA_LOCKFILE_DIR=none")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		var lines []string
+		for _, l := range strings.Split(string(out), "\n") {
+			if strings.Contains(l, "ERROR") || strings.Contains(l, "FATAL") {
+				lines = append(lines, l)
+			}
+		}
+		return fmt.Errorf("%s -t %s: %v: %s", bin, path, err, strings.Join(lines, "\n"))
+	}
+	return nil
+}
+
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// Dirs are a node's runtime directories inside its test directory.
+type Dirs struct{ Root, Run, Lib, Log string }
+
+// NewDirs creates run/, lib/ and log/ under root. The socket directory gets
+// mode 0750, which Kea 2.4.2+ requires.
+func NewDirs(t testing.TB, root string) Dirs {
+	t.Helper()
+	d := Dirs{Root: root, Run: filepath.Join(root, "run"), Lib: filepath.Join(root, "lib"), Log: filepath.Join(root, "log")}
+	for _, p := range []string{d.Run, d.Lib, d.Log} {
+		if err := os.MkdirAll(p, 0o750); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return d
+}
+
+// Node is a running kea-dhcp4 with its Control Agent.
+type Node struct {
+	Dirs     Dirs
+	URL      string // the Control Agent
+	User     string
+	Password string
+	procs    []*proc
+}
+
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+	done chan error
+	log  string
+}
+
+// Start writes the two configs into dirs.Root and starts both daemons. Both
+// are stopped (SIGTERM, then SIGKILL after 5 s) when the test ends.
+func Start(t testing.TB, dirs Dirs, dhcp4, agent []byte, caURL, user, password string) *Node {
+	t.Helper()
+	n := &Node{Dirs: dirs, URL: caURL, User: user, Password: password}
+	for _, f := range []struct {
+		bin, file string
+		data      []byte
+	}{{"kea-dhcp4", "kea-dhcp4.json", dhcp4}, {"kea-ctrl-agent", "kea-ctrl-agent.json", agent}} {
+		cfg := filepath.Join(dirs.Root, f.file)
+		if err := os.WriteFile(cfg, f.data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		p := &proc{name: f.bin, done: make(chan error, 1), log: filepath.Join(dirs.Log, f.bin+".out")}
+		out, err := os.Create(p.log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.cmd = exec.Command(f.bin, "-c", cfg)
+		p.cmd.Dir = dirs.Root
+		p.cmd.Env = append(os.Environ(), "KEA_PIDFILE_DIR="+dirs.Run, "KEA_LOCKFILE_DIR="+dirs.Run)
+		p.cmd.Stdout, p.cmd.Stderr = out, out
+		if err := p.cmd.Start(); err != nil {
+			out.Close()
+			t.Fatalf("starting %s: %v", f.bin, err)
+		}
+		go func() { p.done <- p.cmd.Wait(); out.Close() }()
+		n.procs = append(n.procs, p)
+		t.Cleanup(func() { p.stop() })
+		if f.bin == "kea-dhcp4" {
+			// The agent connects to the daemon's socket; give it a moment
+			// to exist so the first commands do not race it.
+			waitFile(filepath.Join(dirs.Run), 2*time.Second)
+		}
+	}
+	return n
+}
+
+func waitFile(dir string, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (p *proc) stop() {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(5 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// Logs returns the output of the node's daemons, for failure messages.
+func (n *Node) Logs() string {
+	var b strings.Builder
+	for _, p := range n.procs {
+		data, _ := os.ReadFile(p.log)
+		if len(data) > 4000 {
+			data = data[len(data)-4000:]
+		}
+		fmt.Fprintf(&b, "--- %s (tail)\n%s\n", p.name, data)
+	}
+	return b.String()
+}
+
+// Answer is one element of a Control Agent response.
+type Answer struct {
+	Result    int             `json:"result"`
+	Text      string          `json:"text"`
+	Arguments json.RawMessage `json:"arguments"`
+}
+
+// Command sends a command for dhcp4 through the Control Agent.
+func (n *Node) Command(ctx context.Context, command string, args any) (Answer, error) {
+	body := map[string]any{"command": command, "service": []string{"dhcp4"}}
+	if args != nil {
+		body["arguments"] = args
+	}
+	data, _ := json.Marshal(body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.URL, bytes.NewReader(data))
+	if err != nil {
+		return Answer{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if n.User != "" {
+		req.SetBasicAuth(n.User, n.Password)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return Answer{}, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return Answer{}, err
+	}
+	var list []Answer
+	if err := json.Unmarshal(raw, &list); err != nil || len(list) == 0 {
+		return Answer{}, fmt.Errorf("%s: HTTP %d: %s", command, resp.StatusCode, raw)
+	}
+	return list[0], nil
+}
+
+// HAState is a node's view of itself in its HA relationship.
+type HAState struct {
+	State  string
+	Scopes []string
+}
+
+// HA returns the local HA state and scopes from status-get.
+func (n *Node) HA(ctx context.Context) (HAState, error) {
+	a, err := n.Command(ctx, "status-get", nil)
+	if err != nil {
+		return HAState{}, err
+	}
+	if a.Result != 0 {
+		return HAState{}, fmt.Errorf("status-get: %d %s", a.Result, a.Text)
+	}
+	var st struct {
+		HA []struct {
+			Servers struct {
+				Local struct {
+					State  string   `json:"state"`
+					Scopes []string `json:"scopes"`
+				} `json:"local"`
+			} `json:"ha-servers"`
+		} `json:"high-availability"`
+	}
+	if err := json.Unmarshal(a.Arguments, &st); err != nil {
+		return HAState{}, err
+	}
+	if len(st.HA) == 0 {
+		return HAState{}, errors.New("status-get has no high-availability section")
+	}
+	l := st.HA[0].Servers.Local
+	return HAState{State: l.State, Scopes: l.Scopes}, nil
+}
+
+// Eventually polls fn every interval until it returns true, an error that
+// is not worth retrying, or ctx ends.
+func Eventually(ctx context.Context, interval time.Duration, fn func() (bool, error)) error {
+	var last error
+	for {
+		ok, err := fn()
+		if ok {
+			return nil
+		}
+		last = err
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (last: %v)", ctx.Err(), last)
+		case <-time.After(interval):
+		}
+	}
+}
