@@ -30,6 +30,13 @@ func Check(s *model.Site) model.Findings {
 			report(model.Errorf(n.ControlURLPos, "render", "node %s: tls is set but control-url is http: use https", n.Name))
 		}
 	}
+	if !s.KeaVersion.AtLeast(2, 4) {
+		eachOption(s, func(o *model.Option) {
+			if o.NeverSend {
+				report(model.Errorf(o.Pos, "render", "option %q: never-send is not known to Kea %s (it rejects the config); it needs 2.4 or later", o.Name, s.KeaVersion))
+			}
+		})
+	}
 	if s.HA.Mode == model.HALoadBalancing {
 		for _, sn := range s.Subnets {
 			for _, p := range sn.Pools {
@@ -58,4 +65,26 @@ func Check(s *model.Site) model.Findings {
 		}
 	}
 	return out
+}
+
+// eachOption calls fn for every option at every level of the site.
+func eachOption(s *model.Site, fn func(*model.Option)) {
+	lists := [][]*model.Option{s.Defaults.Options}
+	for _, c := range s.Classes {
+		lists = append(lists, c.Options)
+	}
+	for _, sn := range s.Subnets {
+		lists = append(lists, sn.Options)
+		for _, p := range sn.Pools {
+			lists = append(lists, p.Options)
+		}
+	}
+	for _, r := range s.Reservations {
+		lists = append(lists, r.Options)
+	}
+	for _, l := range lists {
+		for _, o := range l {
+			fn(o)
+		}
+	}
 }

@@ -189,6 +189,11 @@ func checkTimers(s *model.Site, report func(model.Finding)) {
 			report(model.Errorf(t.v.Pos, "ha-timer", "%s must be more than 0 ms", t.name))
 		}
 	}
+	// Found by loading the hook on Kea 2.2: config-test and kea-dhcp4 -t
+	// pass it, the HA hook then refuses to load.
+	if d := s.HA.DelayedUpdatesLimit; d != nil && d.Value > 0 && s.HA.Mode != model.HALoadBalancing {
+		report(model.Errorf(d.Pos, "ha-timer", "delayed-updates-limit must be 0 in %s mode (Kea refuses to load HA otherwise): it applies to load-balancing only", s.HA.Mode))
+	}
 	hb, mr := s.HA.HeartbeatDelay, s.HA.MaxResponseDelay
 	if hb != nil && mr != nil && mr.Value <= hb.Value {
 		report(model.Warnf(mr.Pos, "ha-timer", "max-response-delay %d should be greater than heartbeat-delay %d, or a single late heartbeat declares the partner down", mr.Value, hb.Value))

@@ -410,6 +410,8 @@ func TestHA(t *testing.T) {
 			want: []string{"keaops.yaml:2:1: error: HA multi-threading (needed for the dedicated HA listener) requires multi-threading.enable: true for kea-dhcp4 itself"}},
 		{name: "timers over uint16", site: hs + "  heartbeat-delay: 10000\n  max-response-delay: 70000\n  max-ack-delay: 0\n" + pairNodes,
 			want: []string{"keaops.yaml:5:23: error: max-response-delay 70000 is over 65535 ms, the most Kea 2.4 accepts (config-test passes it, config-set then fails and stops DHCP)"}},
+		{name: "delayed updates outside load-balancing", site: hs + "  delayed-updates-limit: 10\n" + pairNodes,
+			want: []string{"keaops.yaml:4:26: error: delayed-updates-limit must be 0 in hot-standby mode (Kea refuses to load HA otherwise): it applies to load-balancing only"}},
 		{name: "response delay not above heartbeat", site: hs + "  heartbeat-delay: 10000\n  max-response-delay: 10000\n" + pairNodes,
 			want: []string{"keaops.yaml:5:23: warning: max-response-delay 10000 should be greater than heartbeat-delay 10000, or a single late heartbeat declares the partner down"}},
 		{name: "missing role and ha-url", site: hs + `nodes:
