@@ -31,7 +31,7 @@ func Check(s *model.Site) model.Findings {
 		}
 	}
 	if !s.KeaVersion.AtLeast(2, 4) {
-		eachOption(s, func(o *model.Option) {
+		s.EachOption(func(o *model.Option) {
 			if o.NeverSend {
 				report(model.Errorf(o.Pos, "render", "option %q: never-send is not known to Kea %s (it rejects the config); it needs 2.4 or later", o.Name, s.KeaVersion))
 			}
@@ -65,26 +65,4 @@ func Check(s *model.Site) model.Findings {
 		}
 	}
 	return out
-}
-
-// eachOption calls fn for every option at every level of the site.
-func eachOption(s *model.Site, fn func(*model.Option)) {
-	lists := [][]*model.Option{s.Defaults.Options}
-	for _, c := range s.Classes {
-		lists = append(lists, c.Options)
-	}
-	for _, sn := range s.Subnets {
-		lists = append(lists, sn.Options)
-		for _, p := range sn.Pools {
-			lists = append(lists, p.Options)
-		}
-	}
-	for _, r := range s.Reservations {
-		lists = append(lists, r.Options)
-	}
-	for _, l := range lists {
-		for _, o := range l {
-			fn(o)
-		}
-	}
 }

@@ -40,16 +40,7 @@ Exit codes: 0 no errors (warnings allowed), 1 errors found or the check failed.`
   # check another site and emit machine-readable findings
   keaops check --site examples/homelab/keaops.yaml --format json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			code, err := Check(cmd.Context(), a, stdout)
-			if err != nil {
-				return err
-			}
-			if code != ExitOK {
-				return exitError{code}
-			}
-			return nil
-		},
+		RunE: runE(func(ctx context.Context) (int, error) { return Check(ctx, a, stdout) }),
 	}
 	cmd.Flags().StringVarP(&a.Site, "site", "s", "keaops.yaml", "the site file")
 	cmd.Flags().StringVar(&a.Format, "format", "text", "output format: text or json")

@@ -60,6 +60,21 @@ func tuneGC() {
 	}
 }
 
+// runE adapts a command's (exit code, error) to cobra: an error is printed
+// by Main, a non-zero code alone just sets the exit status.
+func runE(run func(ctx context.Context) (int, error)) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		code, err := run(cmd.Context())
+		if err != nil {
+			return err
+		}
+		if code != ExitOK {
+			return exitError{code}
+		}
+		return nil
+	}
+}
+
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "keaops",

@@ -43,16 +43,7 @@ Exit codes: 0 rendered, 1 errors found (nothing written) or a failure.`,
   # render the bundled example
   keaops render --site examples/homelab/keaops.yaml -o /tmp/homelab`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			code, err := Render(cmd.Context(), a, stdout)
-			if err != nil {
-				return err
-			}
-			if code != ExitOK {
-				return exitError{code}
-			}
-			return nil
-		},
+		RunE: runE(func(ctx context.Context) (int, error) { return Render(ctx, a, stdout) }),
 	}
 	cmd.Flags().StringVarP(&a.Site, "site", "s", "keaops.yaml", "the site file")
 	cmd.Flags().StringVarP(&a.Out, "out", "o", "rendered", "the artifact directory to write")

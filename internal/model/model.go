@@ -264,6 +264,29 @@ type Reservation struct {
 	SubnetPos     Pos
 }
 
+// EachOption calls fn for every option at every level of the site:
+// defaults, client classes, subnets, pools and reservations.
+func (s *Site) EachOption(fn func(*Option)) {
+	lists := [][]*Option{s.Defaults.Options}
+	for _, c := range s.Classes {
+		lists = append(lists, c.Options)
+	}
+	for _, sn := range s.Subnets {
+		lists = append(lists, sn.Options)
+		for _, p := range sn.Pools {
+			lists = append(lists, p.Options)
+		}
+	}
+	for _, r := range s.Reservations {
+		lists = append(lists, r.Options)
+	}
+	for _, l := range lists {
+		for _, o := range l {
+			fn(o)
+		}
+	}
+}
+
 // Identifier returns the host identifier Kea matches on, with its type.
 func (r *Reservation) Identifier() (kind, value string) {
 	if r.HWAddress != "" {

@@ -12,24 +12,9 @@ import (
 // value of its type; a subnet's routers are inside the subnet and outside
 // its pools.
 func checkOptions(s *model.Site, _ []int, report func(model.Finding)) {
-	each := func(opts []*model.Option) {
-		for _, o := range opts {
-			checkOption(o, report)
-		}
-	}
-	each(s.Defaults.Options)
-	for _, c := range s.Classes {
-		each(c.Options)
-	}
+	s.EachOption(func(o *model.Option) { checkOption(o, report) })
 	for _, sn := range s.Subnets {
-		each(sn.Options)
-		for _, p := range sn.Pools {
-			each(p.Options)
-		}
 		checkGateway(sn, report)
-	}
-	for _, r := range s.Reservations {
-		each(r.Options)
 	}
 }
 
