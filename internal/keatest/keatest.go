@@ -270,3 +270,38 @@ func Eventually(ctx context.Context, interval time.Duration, fn func() (bool, er
 		}
 	}
 }
+
+// SingleNode starts one kea-dhcp4 (no HA, no DHCP interfaces, one subnet)
+// with a Control Agent on caPort, with basic auth user/password, and
+// returns it. Its unix socket is Dirs.Run/kea4-ctrl.sock.
+func SingleNode(t testing.TB, caPort int, user, password string) *Node {
+	t.Helper()
+	d := NewDirs(t, t.TempDir())
+	sock := filepath.Join(d.Run, "kea4-ctrl.sock")
+	dhcp4 := fmt.Sprintf(`{"Dhcp4": {
+  "interfaces-config": {"interfaces": []},
+  "control-socket": {"socket-type": "unix", "socket-name": %q},
+  "lease-database": {"type": "memfile", "persist": true, "name": %q},
+  "valid-lifetime": 600,
+  "subnet4": [{"id": 1, "subnet": "192.0.2.0/24", "pools": [{"pool": "192.0.2.100 - 192.0.2.199"}],
+    "reservations": [{"hw-address": "02:00:00:00:00:10", "ip-address": "192.0.2.10", "hostname": "resv10"}]}],
+  "loggers": [{"name": "kea-dhcp4", "severity": "INFO", "output_options": [{"output": %q}]}]
+}}`, sock, filepath.Join(d.Lib, "leases.csv"), filepath.Join(d.Log, "kea-dhcp4.log"))
+	agent := fmt.Sprintf(`{"Control-agent": {
+  "http-host": "127.0.0.1", "http-port": %d,
+  "authentication": {"type": "basic", "realm": "keatest", "clients": [{"user": %q, "password": %q}]},
+  "control-sockets": {"dhcp4": {"socket-type": "unix", "socket-name": %q}},
+  "loggers": [{"name": "kea-ctrl-agent", "severity": "INFO", "output_options": [{"output": %q}]}]
+}}`, caPort, user, password, sock, filepath.Join(d.Log, "kea-ctrl-agent.log"))
+	n := Start(t, d, []byte(dhcp4), []byte(agent), fmt.Sprintf("http://127.0.0.1:%d/", caPort), user, password)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := Eventually(ctx, 50*time.Millisecond, func() (bool, error) {
+		a, err := n.Command(ctx, "version-get", nil)
+		return err == nil && a.Result == 0, err
+	})
+	if err != nil {
+		t.Fatalf("Kea did not answer: %v\n%s", err, n.Logs())
+	}
+	return n
+}
