@@ -131,7 +131,7 @@ type config struct {
 		Context          userContext  `json:"user-context"`
 	} `json:"client-classes"`
 	Subnets []subnetConfig `json:"subnet4"`
-	Hooks   []hookConfig `json:"hooks-libraries"`
+	Hooks   []hookConfig   `json:"hooks-libraries"`
 }
 
 type hookConfig struct {

@@ -1,0 +1,74 @@
+package keaconfig
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/keaops/keaops/internal/model"
+)
+
+// A subnet as Kea 2.2's config-get returns it: inherited values filled in,
+// pools without spaces, fields keaops does not model.
+const liveSubnet = `{
+  "valid-lifetime": 600,
+  "option-data": [{"always-send": false, "code": 6, "csv-format": true, "data": "10.0.0.53, 10.0.0.54", "name": "domain-name-servers", "space": "dhcp4"}],
+  "hooks-libraries": [{"library": "/x/libdhcp_ha.so", "parameters": {"high-availability": [{
+     "this-server-name": "n2", "mode": "load-balancing", "heartbeat-delay": 10000,
+     "peers": [{"name": "n1", "role": "primary", "url": "http://10.0.0.1:8080/"}, {"name": "n2", "role": "secondary", "url": "http://10.0.0.2:8080/"}]}]}}],
+  "subnet4": [{"4o6-interface": "", "calculate-tee-times": false, "id": 7, "subnet": "192.0.2.0/24", "valid-lifetime": 600,
+    "user-context": {"name": "Lab", "vlan": 77},
+    "pools": [{"option-data": [], "pool": "192.0.2.100-192.0.2.149", "client-class": "HA_n1"},
+              {"option-data": [], "pool": "192.0.2.150-192.0.2.199", "client-class": "HA_n2"},
+              {"pool": "192.0.2.224/28"}],
+    "reservations": [{"boot-file-name": "", "client-classes": [], "hostname": "r10", "hw-address": "02:00:00:00:00:10", "ip-address": "192.0.2.10", "next-server": "0.0.0.0", "option-data": []},
+                     {"client-id": "01:02:03:04", "ip-address": "192.0.2.11"}]}]
+}`
+
+func TestParseLive(t *testing.T) {
+	s, err := Parse(json.RawMessage(liveSubnet), "n2 (live)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ThisServer(json.RawMessage(liveSubnet)) != "n2" || s.HA.Mode != model.HALoadBalancing || len(s.Nodes) != 2 || s.Nodes[1].Role != model.RoleSecondary {
+		t.Errorf("HA = %+v, nodes %d", s.HA, len(s.Nodes))
+	}
+	sn := s.Subnets[0]
+	if sn.ID != 7 || sn.Name != "Lab" || sn.VLAN != 77 || sn.Lifetimes.Valid.Value != 600 {
+		t.Errorf("subnet = %+v", sn)
+	}
+	if len(sn.Pools) != 2 || sn.Pools[0].From.String() != "192.0.2.100" || sn.Pools[0].To.String() != "192.0.2.199" || sn.Pools[0].ClientClass != "" ||
+		sn.Pools[1].From.String() != "192.0.2.224" || sn.Pools[1].To.String() != "192.0.2.239" {
+		t.Errorf("pools (split joined, prefix read) = %+v %+v", sn.Pools[0], sn.Pools[len(sn.Pools)-1])
+	}
+	if len(s.Reservations) != 2 || s.Reservations[0].HWAddress != "02:00:00:00:00:10" || s.Reservations[1].ClientID != "01:02:03:04" || s.Reservations[0].Subnet != "192.0.2.0/24" {
+		t.Errorf("reservations = %+v", s.Reservations)
+	}
+	if o := s.Defaults.Options[0]; o.Name != "domain-name-servers" || len(o.Values) != 2 || o.Values[1] != "10.0.0.54" {
+		t.Errorf("options = %+v", o)
+	}
+	if s.Reservations[0].Pos.File != "n2 (live)" {
+		t.Errorf("position = %v", s.Reservations[0].Pos)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, in := range []string{
+		`{"subnet4": [{"id": 1, "subnet": "not-a-prefix"}]}`,
+		`{"subnet4": [{"id": 1, "subnet": "192.0.2.0/24", "pools": [{"pool": "x-y"}]}]}`,
+		`{"subnet4": [{"id": 1, "subnet": "192.0.2.0/24", "reservations": [{"hw-address": "zz", "ip-address": "192.0.2.1"}]}]}`,
+		`{"subnet4": "no"}`,
+		`[`,
+	} {
+		if _, err := Parse(json.RawMessage(in), "x"); err == nil {
+			t.Errorf("Parse(%s) accepted", in)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(liveSubnet))
+	f.Add([]byte(`{"subnet4": [{"id": 1, "subnet": "192.0.2.0/24", "pools": [{"pool": "192.0.2.0/33"}]}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, _ = Parse(b, "fuzz") // must not panic
+	})
+}
