@@ -85,13 +85,14 @@ configuration for a high-availability pair.
 
 Exit codes:
   0  success: no errors found
-  1  errors found in the inputs, bad usage, or a failure`,
+  1  errors found in the inputs, bad usage, or a failure
+  2  diff --exit-code: there are changes`,
 		Version:       version.String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newCheckCmd(stdout), newRenderCmd(stdout))
+	root.AddCommand(newCheckCmd(stdout), newRenderCmd(stdout), newDiffCmd(stdout))
 	return root
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/keaops/keaops/generators/kea"
 	"github.com/keaops/keaops/internal/artifact"
+	"github.com/keaops/keaops/internal/gitrev"
 	"github.com/keaops/keaops/internal/model"
 )
 
@@ -68,7 +69,9 @@ func Render(ctx context.Context, a RenderArgs, out io.Writer) (int, error) {
 	if err != nil {
 		return ExitProblems, err
 	}
-	set.Manifest.Source = gitSource(site.Inputs)
+	if rev, dirty, ok := gitrev.Describe(site.Inputs); ok {
+		set.Manifest.Source = &artifact.Source{Revision: rev, Dirty: dirty}
+	}
 	if err := artifact.Write(a.Out, set); err != nil {
 		return ExitProblems, fmt.Errorf("writing %s: %w", a.Out, err)
 	}

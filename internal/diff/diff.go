@@ -49,6 +49,15 @@ type Change struct {
 // MarshalText prints an Op as its character.
 func (o Op) MarshalText() ([]byte, error) { return []byte{byte(o)}, nil }
 
+// UnmarshalText reads "+", "-" or "~".
+func (o *Op) UnmarshalText(b []byte) error {
+	if len(b) != 1 || !strings.ContainsRune("+-~", rune(b[0])) {
+		return fmt.Errorf("change op %q: want +, - or ~", b)
+	}
+	*o = Op(b[0])
+	return nil
+}
+
 func (c Change) String() string {
 	var b strings.Builder
 	b.WriteByte(byte(c.Op))

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -24,17 +25,39 @@ const (
 	DefaultReservations = "reservations.yaml"
 )
 
-// Load reads the site file and the subnet and reservation files it names.
+// Files is where Load reads from: the file system (OS), or a revision of a
+// Git repository. Names are the paths Load builds with filepath.Join from
+// the site path, so findings print them as the user knows them.
+type Files interface {
+	Stat(name string) (fs.FileInfo, error)
+	ReadFile(name string) ([]byte, error)
+}
+
+// OS reads from the file system.
+var OS Files = osFiles{}
+
+type osFiles struct{}
+
+func (osFiles) Stat(name string) (fs.FileInfo, error) { return os.Stat(name) }
+func (osFiles) ReadFile(name string) ([]byte, error)  { return os.ReadFile(name) }
+
+// Load reads the site file and the subnet and reservation files it names
+// from the file system.
+func Load(ctx context.Context, sitePath string) (*model.Site, model.Findings, error) {
+	return LoadFrom(ctx, OS, sitePath)
+}
+
+// LoadFrom reads the site file and the subnet and reservation files it names.
 // Problems in the inputs are findings; the error is for failures of keaops
 // itself (a broken embedded schema) or a cancelled context. Records that
 // fail the schema are left out of the model, so later checks do not report
 // consequences of the same mistake again.
-func Load(ctx context.Context, sitePath string) (*model.Site, model.Findings, error) {
+func LoadFrom(ctx context.Context, files Files, sitePath string) (*model.Site, model.Findings, error) {
 	sc, err := newShapeChecker()
 	if err != nil {
 		return nil, nil, err
 	}
-	l := &loader{shape: sc}
+	l := &loader{shape: sc, files: files}
 	root := l.document(sitePath, schema.SiteFile)
 	if root == nil {
 		return nil, l.findings, nil
@@ -69,6 +92,7 @@ func Load(ctx context.Context, sitePath string) (*model.Site, model.Findings, er
 
 type loader struct {
 	shape    *shapeChecker
+	files    Files
 	findings model.Findings
 	// bad marks records (by their mapping node) that failed the schema.
 	bad      map[*yaml.Node]bool
@@ -80,8 +104,8 @@ func (l *loader) add(fs ...model.Finding) { l.findings = append(l.findings, fs..
 // document reads one file and checks its shape; it returns nil when the file
 // could not be read as YAML at all.
 func (l *loader) document(path, def string) *yaml.Node {
-	root, fs := readDoc(path)
-	l.add(fs...)
+	root, found := readDoc(l.files, path)
+	l.add(found...)
 	if root == nil {
 		return nil
 	}
@@ -113,7 +137,7 @@ func (l *loader) sourceFiles(srcs rec, key, dir, def string) []string {
 	v := srcs.get(key)
 	if v == nil {
 		p := filepath.Join(dir, def)
-		if _, err := os.Stat(p); err != nil {
+		if _, err := l.files.Stat(p); err != nil {
 			return nil
 		}
 		return []string{p}
@@ -134,7 +158,7 @@ func (l *loader) sourceFiles(srcs rec, key, dir, def string) []string {
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(dir, p)
 		}
-		if st, err := os.Stat(p); err != nil || st.IsDir() {
+		if st, err := l.files.Stat(p); err != nil || st.IsDir() {
 			l.add(model.Errorf(srcs.pos(n), "sources", "%s file %q does not exist (paths are relative to %s)", key, n.Value, filepath.Base(srcs.file)))
 			continue
 		}

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"regexp"
 	"strconv"
 
@@ -25,13 +25,13 @@ const maxExpandedNodes = 1 << 20
 // readDoc reads and parses one YAML file into a plain node tree: aliases
 // expanded, merge keys applied, duplicate keys rejected. It returns the
 // top-level mapping node, or findings explaining why there is none.
-func readDoc(path string) (*yaml.Node, model.Findings) {
+func readDoc(files Files, path string) (*yaml.Node, model.Findings) {
 	fail := func(line, col int, format string, args ...any) (*yaml.Node, model.Findings) {
 		return nil, model.Findings{model.Errorf(model.Pos{File: path, Line: line, Col: col}, "yaml", format, args...)}
 	}
-	st, err := os.Stat(path)
+	st, err := files.Stat(path)
 	switch {
-	case errors.Is(err, os.ErrNotExist):
+	case errors.Is(err, fs.ErrNotExist):
 		return fail(0, 0, "file does not exist")
 	case err != nil:
 		return fail(0, 0, "reading file: %v", err)
@@ -40,7 +40,7 @@ func readDoc(path string) (*yaml.Node, model.Findings) {
 	case st.Size() > MaxFileSize:
 		return fail(0, 0, "file is %.1f MiB, over the %d MiB limit for one input file", float64(st.Size())/(1<<20), MaxFileSize>>20)
 	}
-	src, err := os.ReadFile(path)
+	src, err := files.ReadFile(path)
 	if err != nil {
 		return fail(0, 0, "reading file: %v", err)
 	}

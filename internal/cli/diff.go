@@ -1,0 +1,420 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keaops/keaops/internal/artifact"
+	"github.com/keaops/keaops/internal/diff"
+	"github.com/keaops/keaops/internal/gitrev"
+	"github.com/keaops/keaops/internal/keaapi"
+	"github.com/keaops/keaops/internal/model"
+	"github.com/keaops/keaops/sources/keaconfig"
+	"github.com/keaops/keaops/sources/yamlsrc"
+)
+
+// ExitChanges is diff's exit code, with --exit-code, when there are changes.
+const ExitChanges = 2
+
+// DiffArgs are the inputs of keaops diff.
+type DiffArgs struct {
+	Site     string
+	Against  string
+	Format   string
+	ExitCode bool
+	Conn     ConnArgs
+}
+
+// ConnArgs say how to reach the nodes; diff and deploy share them.
+type ConnArgs struct {
+	// Endpoints override nodes' control URLs: "kea-primary=http://127.0.0.1:8001/".
+	Endpoints []string
+	CAFile    string
+	Timeout   time.Duration
+}
+
+func (c *ConnArgs) flags(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVar(&c.Endpoints, "endpoint", nil, "reach a node at another control URL, NODE=URL (repeatable; for staging or local pairs)")
+	cmd.Flags().StringVar(&c.CAFile, "ca-file", "", "CA bundle to verify https control endpoints")
+	cmd.Flags().DurationVar(&c.Timeout, "timeout", 30*time.Second, "time limit for each call to a node")
+}
+
+func newDiffCmd(stdout io.Writer) *cobra.Command {
+	var a DiffArgs
+	cmd := &cobra.Command{
+		Use:   "diff",
+		Short: "Show what a change would do: against the live nodes, or against a Git revision",
+		Long: `diff compares the site's desired state with what runs: every node's live
+configuration (config-get, parsed back into keaops' model, so Kea's defaults
+are not changes), or — with --against — the same inputs at a Git revision,
+fully offline (the merge-request plan; no credentials needed).
+
+Changes print one per line, grouped by node, with the source position of the
+desired side. Changing the id of an existing subnet, and subnets that
+differ between the nodes of a pair, are errors.
+
+Exit codes: 0 done (with --exit-code: no changes), 1 error or a change that
+must not be rolled out, 2 with --exit-code: there are changes.`,
+		Example: `  # the merge-request plan, offline
+  keaops diff --against origin/main --format markdown > plan.md
+
+  # drift detection from cron: exit 2 when the live pair differs from Git
+  keaops diff --exit-code
+
+  # a staging pair on other addresses
+  keaops diff --endpoint kea-primary=http://192.0.2.10:8000/ --endpoint kea-secondary=http://192.0.2.11:8000/`,
+		Args: cobra.NoArgs,
+		RunE: runE(func(ctx context.Context) (int, error) { return Diff(ctx, a, stdout) }),
+	}
+	cmd.Flags().StringVarP(&a.Site, "site", "s", "keaops.yaml", "the site file")
+	cmd.Flags().StringVar(&a.Against, "against", "", "compare with the inputs at this Git revision instead of the live nodes")
+	cmd.Flags().StringVar(&a.Format, "format", "text", "output format: text, markdown or json")
+	cmd.Flags().BoolVar(&a.ExitCode, "exit-code", false, "exit 2 when there are changes")
+	a.Conn.flags(cmd)
+	return cmd
+}
+
+// Plan is what diff found, per node.
+type Plan struct {
+	// Against is "live" or the Git revision compared with.
+	Against  string     `json:"against"`
+	Revision string     `json:"revision,omitempty"`
+	Nodes    []NodePlan `json:"nodes"`
+	// Errors are problems across nodes (a subnet on one node only, ids
+	// that differ between the nodes).
+	Errors []string `json:"errors,omitempty"`
+}
+
+// NodePlan is one node's changes; Node is "all nodes" for a Git diff.
+type NodePlan struct {
+	Node    string        `json:"node"`
+	Changes []diff.Change `json:"changes"`
+	Error   string        `json:"error,omitempty"`
+}
+
+func (p Plan) counts() (changes, nodes int, failed bool) {
+	for _, n := range p.Nodes {
+		if len(n.Changes) > 0 {
+			changes += len(n.Changes)
+			nodes++
+		}
+		failed = failed || n.Error != "" || diff.HasErrors(n.Changes)
+	}
+	return changes, nodes, failed || len(p.Errors) > 0
+}
+
+// Diff runs keaops diff and returns its exit code.
+func Diff(ctx context.Context, a DiffArgs, out io.Writer) (int, error) {
+	if !slices.Contains([]string{"text", "markdown", "json"}, a.Format) {
+		return ExitProblems, fmt.Errorf("--format %q: want text, markdown or json", a.Format)
+	}
+	site, findings, err := LoadAndValidate(ctx, a.Site)
+	if err != nil {
+		return ExitProblems, err
+	}
+	if site == nil || findings.HasErrors() {
+		printFindings(out, a.Site, site, findings)
+		return ExitProblems, nil
+	}
+	var plan Plan
+	if a.Against != "" {
+		plan, err = againstRevision(ctx, site, a.Site, a.Against)
+	} else {
+		plan, err = againstLive(ctx, site, a.Conn)
+	}
+	if err != nil {
+		return ExitProblems, err
+	}
+	if err := writePlan(out, plan, a.Format); err != nil {
+		return ExitProblems, err
+	}
+	changes, _, failed := plan.counts()
+	switch {
+	case failed:
+		return ExitProblems, nil
+	case a.ExitCode && changes > 0:
+		return ExitChanges, nil
+	}
+	return ExitOK, nil
+}
+
+// againstRevision diffs the inputs as they were at rev with the work tree.
+// An input that did not exist then reads as empty: everything is new.
+func againstRevision(ctx context.Context, want *model.Site, sitePath, rev string) (Plan, error) {
+	files, err := gitrev.At(sitePath, rev)
+	if err != nil {
+		return Plan{}, err
+	}
+	plan := Plan{Against: rev, Revision: files.Revision()}
+	have, findings, err := yamlsrc.LoadFrom(ctx, files, sitePath)
+	if err != nil {
+		return Plan{}, err
+	}
+	if have == nil {
+		have = &model.Site{HA: model.HA{Mode: model.HANone}}
+		if len(findings) > 0 && !strings.Contains(findings[0].Message, "does not exist") {
+			plan.Errors = append(plan.Errors, fmt.Sprintf("the site at %s does not load (%s); showing everything as new", rev, findings[0]))
+		}
+	}
+	plan.Nodes = []NodePlan{{Node: "all nodes", Changes: diff.Sites(have, want)}}
+	return plan, nil
+}
+
+// againstLive reads every node's running configuration and diffs it.
+func againstLive(ctx context.Context, want *model.Site, conn ConnArgs) (Plan, error) {
+	clients, err := connect(want, conn)
+	if err != nil {
+		return Plan{}, err
+	}
+	plan := Plan{Against: "live", Nodes: make([]NodePlan, len(want.Nodes))}
+	live := make([]*model.Site, len(want.Nodes))
+	var wg sync.WaitGroup
+	for i, n := range want.Nodes {
+		wg.Go(func() {
+			plan.Nodes[i].Node = n.Name
+			cctx, cancel := context.WithTimeout(ctx, conn.Timeout)
+			defer cancel()
+			cfg, err := clients[n.Name].ConfigGet(cctx)
+			if err != nil {
+				plan.Nodes[i].Error = err.Error()
+				return
+			}
+			have, err := keaconfig.Parse(cfg.Dhcp4, n.Name+" (live)")
+			if err != nil {
+				plan.Nodes[i].Error = err.Error()
+				return
+			}
+			if self := keaconfig.ThisServer(cfg.Dhcp4); self != "" && self != n.Name {
+				plan.Nodes[i].Error = fmt.Sprintf("the server at this endpoint calls itself %q, not %s: wrong endpoint, or a config copied between nodes", self, n.Name)
+				return
+			}
+			live[i] = have
+			plan.Nodes[i].Changes = diff.Sites(have, want)
+		})
+	}
+	wg.Wait()
+	plan.Errors = crossNode(want.Nodes, live)
+	return plan, nil
+}
+
+// crossNode finds subnets that differ between live nodes: a subnet on one
+// node only, or under different ids, breaks HA lease updates.
+func crossNode(nodes []*model.Node, live []*model.Site) []string {
+	type seen struct {
+		node string
+		id   uint32
+	}
+	first := map[string]seen{}
+	var errs []string
+	var present []int
+	for i, s := range live {
+		if s == nil {
+			continue
+		}
+		present = append(present, i)
+		for _, sn := range s.Subnets {
+			p := sn.Prefix.Masked().String()
+			if f, ok := first[p]; ok && f.id != sn.ID {
+				errs = append(errs, fmt.Sprintf("subnet %s has id %d on %s but %d on %s", p, f.id, f.node, sn.ID, nodes[i].Name))
+			} else if !ok {
+				first[p] = seen{nodes[i].Name, sn.ID}
+			}
+		}
+	}
+	for p, f := range first {
+		for _, i := range present {
+			if !slices.ContainsFunc(live[i].Subnets, func(sn *model.Subnet) bool { return sn.Prefix.Masked().String() == p }) {
+				errs = append(errs, fmt.Sprintf("subnet %s runs on %s but not on %s", p, f.node, nodes[i].Name))
+			}
+		}
+	}
+	slices.Sort(errs)
+	return errs
+}
+
+// connect builds a control client for every node.
+func connect(site *model.Site, conn ConnArgs) (map[string]*keaapi.Client, error) {
+	override := map[string]string{}
+	for _, e := range conn.Endpoints {
+		name, u, ok := strings.Cut(e, "=")
+		if !ok || name == "" || u == "" {
+			return nil, fmt.Errorf("--endpoint %q: want NODE=URL", e)
+		}
+		if !slices.ContainsFunc(site.Nodes, func(n *model.Node) bool { return n.Name == name }) {
+			return nil, fmt.Errorf("--endpoint %q: the site has no node %s", e, name)
+		}
+		override[name] = u
+	}
+	var user, password string
+	if a := site.ControlAuth; a != nil {
+		user = a.User
+		if a.Password != nil {
+			var err error
+			if password, err = artifact.EnvFileResolver(a.Password.Ref()); err != nil {
+				return nil, fmt.Errorf("control-auth password (%s): %w", a.Password.Ref(), err)
+			}
+		}
+	}
+	kind := keaapi.ControlAgent
+	if site.KeaVersion.AtLeast(3, 2) {
+		kind = keaapi.DirectHTTP
+	}
+	clients := map[string]*keaapi.Client{}
+	for _, n := range site.Nodes {
+		u := override[n.Name]
+		if u == "" && n.ControlURL != nil {
+			u = n.ControlURL.String()
+		}
+		if _, err := url.Parse(u); err != nil || u == "" {
+			return nil, fmt.Errorf("node %s: no usable control URL", n.Name)
+		}
+		c, err := keaapi.New(keaapi.Endpoint{URL: u, Kind: kind, User: user, Password: password, CAFile: conn.CAFile, Timeout: conn.Timeout})
+		if err != nil {
+			return nil, fmt.Errorf("node %s: %w", n.Name, err)
+		}
+		clients[n.Name] = c
+	}
+	return clients, nil
+}
+
+func writePlan(out io.Writer, p Plan, format string) error {
+	switch format {
+	case "json":
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(p)
+	case "markdown":
+		return writeMarkdown(out, p)
+	}
+	return writeText(out, p, colorful(out))
+}
+
+// colorful is true on a terminal, unless NO_COLOR is set.
+func colorful(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok || os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func summary(p Plan) string {
+	changes, nodes, _ := p.counts()
+	if changes == 0 {
+		return "no changes"
+	}
+	total := len(p.Nodes)
+	return fmt.Sprintf("%s on %d of %s", count(changes, "change"), nodes, count(total, "node"))
+}
+
+func writeText(out io.Writer, p Plan, color bool) error {
+	paint := func(code, s string) string {
+		if !color {
+			return s
+		}
+		return "\x1b[" + code + "m" + s + "\x1b[0m"
+	}
+	against := "the live nodes"
+	if p.Against != "live" {
+		against = p.Against + " (" + p.Revision[:min(12, len(p.Revision))] + ")"
+	}
+	fmt.Fprintf(out, "Plan against %s:\n", against)
+	for _, n := range p.Nodes {
+		switch {
+		case n.Error != "":
+			fmt.Fprintf(out, "%s: %s\n", n.Node, paint("31", "ERROR: "+n.Error))
+			continue
+		case len(n.Changes) == 0:
+			fmt.Fprintf(out, "%s: no changes\n", n.Node)
+			continue
+		}
+		fmt.Fprintf(out, "%s: %s\n", n.Node, count(len(n.Changes), "change"))
+		for _, c := range n.Changes {
+			line := "  " + c.String()
+			switch {
+			case c.Error != "":
+				line = paint("1;31", line)
+			case c.Op == diff.Add:
+				line = paint("32", line)
+			case c.Op == diff.Remove:
+				line = paint("31", line)
+			default:
+				line = paint("33", line)
+			}
+			fmt.Fprintln(out, line)
+		}
+	}
+	for _, e := range p.Errors {
+		fmt.Fprintln(out, paint("1;31", "ERROR: "+e))
+	}
+	_, err := fmt.Fprintln(out, summary(p))
+	return err
+}
+
+func writeMarkdown(out io.Writer, p Plan) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### keaops plan: %s\n\n", summary(p))
+	if p.Against == "live" {
+		b.WriteString("Compared with the live nodes.\n\n")
+	} else {
+		fmt.Fprintf(&b, "Compared with `%s` (`%s`).\n\n", p.Against, p.Revision[:min(12, len(p.Revision))])
+	}
+	for _, e := range p.Errors {
+		fmt.Fprintf(&b, "> **Error:** %s\n\n", mdEscape(e))
+	}
+	rows := 0
+	for _, n := range p.Nodes {
+		if n.Error != "" {
+			fmt.Fprintf(&b, "> **%s:** %s\n\n", mdEscape(n.Node), mdEscape(n.Error))
+		}
+		rows += len(n.Changes)
+	}
+	if rows > 0 {
+		b.WriteString("| node | | change | source |\n|---|---|---|---|\n")
+		for _, n := range p.Nodes {
+			for _, c := range n.Changes {
+				what := c.What
+				if c.Field != "" {
+					what += fmt.Sprintf(": %s %s → %s", c.Field, orDash(c.Old), orDash(c.New))
+				}
+				if c.Error != "" {
+					what += " **(error: " + c.Error + ")**"
+				}
+				src := ""
+				if c.Pos.File != "" {
+					src = "`" + c.Pos.String() + "`"
+				}
+				fmt.Fprintf(&b, "| %s | `%c` | %s | %s |\n", mdEscape(n.Node), c.Op, mdEscape(what), src)
+			}
+		}
+		b.WriteString("\n<details><summary>Plain diff</summary>\n\n```diff\n")
+		for _, n := range p.Nodes {
+			for _, c := range n.Changes {
+				fmt.Fprintf(&b, "%s  [%s]\n", c.String(), n.Node)
+			}
+		}
+		b.WriteString("```\n</details>\n")
+	}
+	_, err := io.WriteString(out, b.String())
+	return err
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+func mdEscape(s string) string { return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s) }

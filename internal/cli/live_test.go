@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/keaops/keaops/internal/artifact"
+	"github.com/keaops/keaops/internal/keatest"
+)
+
+const livePassword = "keaops-live-Pa55"
+
+// liveSite writes a one-node site whose node runs on this machine: control
+// agent on a free port, files in the test's directory. It returns the site
+// file's path and the node's directories.
+func liveSite(t *testing.T, reservations string) (string, keatest.Dirs) {
+	t.Helper()
+	dir := t.TempDir()
+	d := keatest.NewDirs(t, filepath.Join(dir, "node"))
+	site := fmt.Sprintf(`kea-version: "2.2"
+control-auth: {user: kea-api, password: {env: KEAOPS_TEST_PASSWORD}}
+nodes:
+  - name: kea-solo
+    control-url: http://127.0.0.1:%d/
+    paths:
+      control-socket: %s
+      lease-file: %s
+      log-file: %s
+defaults: {valid-lifetime: 3600}
+`, keatest.FreePort(t), filepath.Join(d.Run, "kea4-ctrl.sock"), filepath.Join(d.Lib, "leases.csv"), filepath.Join(d.Log, "kea-dhcp4.log"))
+	os.WriteFile(filepath.Join(dir, "keaops.yaml"), []byte(site), 0o644)
+	os.WriteFile(filepath.Join(dir, "subnets.yaml"), []byte("subnets:\n  - {name: IoT, vlan: 30, prefix: 10.30.30.0/24, pools: [10.30.30.100-10.30.30.200], gateway: 10.30.30.1}\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "reservations.yaml"), []byte(reservations), 0o644)
+	t.Setenv("KEAOPS_TEST_PASSWORD", livePassword)
+	return filepath.Join(dir, "keaops.yaml"), d
+}
+
+// startRendered renders a site and starts its nodes on this machine from
+// the rendered files, secrets resolved as the deployer will.
+func startRendered(t *testing.T, sitePath string, dirs map[string]keatest.Dirs) map[string]*keatest.Node {
+	t.Helper()
+	keatest.Require(t)
+	site, findings, err := LoadAndValidate(context.Background(), sitePath)
+	if err != nil || findings.HasErrors() {
+		t.Fatal(err, findings)
+	}
+	set, err := Artifacts(site)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes := map[string]*keatest.Node{}
+	for _, n := range site.Nodes {
+		var files [2][]byte
+		for i, name := range []string{"kea-dhcp4.json", "kea-ctrl-agent.json"} {
+			if files[i], err = artifact.ResolveSecrets(set.Files[n.Name+"/"+name], artifact.EnvFileResolver); err != nil {
+				t.Fatal(err)
+			}
+		}
+		nodes[n.Name] = keatest.Start(t, dirs[n.Name], files[0], files[1], n.ControlURL.String(), site.ControlAuth.User, livePassword)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15e9)
+	defer cancel()
+	for name, n := range nodes {
+		if err := keatest.Eventually(ctx, 50e6, func() (bool, error) {
+			a, err := n.Command(ctx, "version-get", nil)
+			return err == nil && a.Result == 0, err
+		}); err != nil {
+			t.Fatalf("%s does not answer: %v\n%s", name, err, n.Logs())
+		}
+	}
+	return nodes
+}
+
+func run(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	var out bytes.Buffer
+	code := Main(context.Background(), args, &out, &out)
+	return code, out.String()
+}
