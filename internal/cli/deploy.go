@@ -1,0 +1,233 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keaops/keaops/generators/kea"
+	"github.com/keaops/keaops/internal/artifact"
+	"github.com/keaops/keaops/internal/deploy"
+	"github.com/keaops/keaops/internal/model"
+	"github.com/keaops/keaops/sources/keaconfig"
+)
+
+// DeployArgs are the inputs of keaops deploy.
+type DeployArgs struct {
+	Site      string
+	Yes       bool
+	DryRun    bool
+	Force     bool
+	HATimeout time.Duration
+	Conn      ConnArgs
+	// In answers the confirmation prompt.
+	In io.Reader
+}
+
+func newDeployCmd(stdout io.Writer) *cobra.Command {
+	var a DeployArgs
+	cmd := &cobra.Command{
+		Use:   "deploy",
+		Short: "Roll the site out to its live nodes: standby first, rolling back on any failure",
+		Long: `deploy runs every check, renders every node's configuration, and rolls it
+out to the live nodes without taking DHCP down:
+
+  1. preflight: every node answers, runs the target Kea version, is healthy
+     in HA (--force to override), and its running config is read;
+  2. nodes whose configuration would not change are not touched at all
+     (every config-set restarts Kea's HA state machine);
+  3. config-test on every node that changes;
+  4. config-set on the standby (secondary) first, wait until HA is back to
+     normal on every node, config-write; then the primary (the primary first
+     when the change only removes subnets);
+  5. verify: each node runs what was rendered, under the same process.
+
+Any failure puts every node that was already changed back on its previous
+configuration, and deploy exits 1. Secrets are read from the environment or
+files named in keaops.yaml, only now.
+
+Exit codes: 0 deployed (or nothing to do), 1 a check, preflight or the
+rollout failed (see which nodes were rolled back).`,
+		Example: `  # show the plan and the order, change nothing
+  keaops deploy --dry-run
+
+  # from CI
+  KEA_API_PASSWORD=... keaops deploy --yes`,
+		Args: cobra.NoArgs,
+		RunE: runE(func(ctx context.Context) (int, error) { return Deploy(ctx, a, stdout) }),
+	}
+	cmd.Flags().StringVarP(&a.Site, "site", "s", "keaops.yaml", "the site file")
+	cmd.Flags().BoolVarP(&a.Yes, "yes", "y", false, "do not ask for confirmation (for CI)")
+	cmd.Flags().BoolVar(&a.DryRun, "dry-run", false, "preflight and plan only; change nothing")
+	cmd.Flags().BoolVar(&a.Force, "force", false, "deploy even when the pair is not healthy")
+	cmd.Flags().DurationVar(&a.HATimeout, "ha-timeout", 2*time.Minute, "how long to wait for HA to return to normal after each node")
+	a.Conn.flags(cmd)
+	cmd.PreRun = func(cmd *cobra.Command, _ []string) { a.In = cmd.InOrStdin() }
+	return cmd
+}
+
+// Deploy runs keaops deploy and returns its exit code.
+func Deploy(ctx context.Context, a DeployArgs, out io.Writer) (int, error) {
+	site, findings, err := LoadAndValidate(ctx, a.Site)
+	if err != nil {
+		return ExitProblems, err
+	}
+	if site == nil || findings.HasErrors() {
+		printFindings(out, a.Site, site, findings)
+		return ExitProblems, nil
+	}
+	targets, err := Targets(site, a.Conn)
+	if err != nil {
+		return ExitProblems, err
+	}
+	unlock, err := lockPair(site, a.Conn)
+	if err != nil {
+		return ExitProblems, err
+	}
+	defer unlock()
+
+	opts := deploy.Options{
+		Version: site.KeaVersion.String(), HA: site.HA.Mode != model.HANone, Force: a.Force,
+		HATimeout: a.HATimeout,
+		Progress:  func(node, step string) { fmt.Fprintf(out, "%s: %s\n", node, step) },
+		Plan:      func(r deploy.Result) { printPlan(out, r) },
+	}
+	if !a.Yes || a.DryRun {
+		dry := opts
+		dry.DryRun = true
+		res, err := deploy.Run(ctx, targets, dry)
+		printRollout(out, res, err)
+		if err != nil || !res.Changed() || a.DryRun {
+			return exitFor(err), nil
+		}
+		if !confirm(a.In, out, res) {
+			fmt.Fprintln(out, "not deployed")
+			return ExitProblems, nil
+		}
+		opts.Plan = nil // shown already
+	}
+	res, err := deploy.Run(ctx, targets, opts)
+	printRollout(out, res, err)
+	return exitFor(err), nil
+}
+
+func exitFor(err error) int {
+	if err != nil {
+		return ExitProblems
+	}
+	return ExitOK
+}
+
+// Targets renders the site and resolves its secrets into what each node
+// should run. The resolved configs live in memory only.
+func Targets(site *model.Site, conn ConnArgs) ([]deploy.Target, error) {
+	set, err := Artifacts(site)
+	if err != nil {
+		return nil, err
+	}
+	clients, err := connect(site, conn)
+	if err != nil {
+		return nil, err
+	}
+	var targets []deploy.Target
+	for _, n := range site.Nodes {
+		data, err := artifact.ResolveSecrets(set.Files[n.Name+"/"+kea.Dhcp4File], artifact.EnvFileResolver)
+		if err != nil {
+			return nil, fmt.Errorf("node %s: %w", n.Name, err)
+		}
+		dhcp4, err := keaconfig.Unwrap(data)
+		if err != nil {
+			return nil, fmt.Errorf("node %s: %w", n.Name, err)
+		}
+		targets = append(targets, deploy.Target{Name: n.Name, Role: n.Role, API: clients[n.Name], Config: dhcp4, Want: site})
+	}
+	return targets, nil
+}
+
+func confirm(in io.Reader, out io.Writer, res deploy.Result) bool {
+	f, ok := in.(*os.File)
+	if !ok || in == nil {
+		fmt.Fprintln(out, "refusing to deploy without confirmation: pass --yes")
+		return false
+	}
+	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		fmt.Fprintln(out, "standard input is not a terminal: pass --yes to deploy")
+		return false
+	}
+	fmt.Fprintf(out, "Deploy to %s in this order? [y/N] ", strings.Join(res.Order, ", then "))
+	line, _ := bufio.NewReader(in).ReadString('\n')
+	return strings.EqualFold(strings.TrimSpace(line), "y") || strings.EqualFold(strings.TrimSpace(line), "yes")
+}
+
+func printPlan(out io.Writer, res deploy.Result) {
+	for _, n := range res.Nodes {
+		for _, c := range n.Changes {
+			fmt.Fprintf(out, "  %s: %s\n", n.Name, c)
+		}
+	}
+}
+
+func printRollout(out io.Writer, res deploy.Result, err error) {
+	for _, n := range res.Nodes {
+		state := "unchanged"
+		switch {
+		case n.RolledBack:
+			state = "ROLLED BACK to its previous config"
+		case n.Applied:
+			state = "deployed"
+		case len(n.Changes) > 0 && err == nil:
+			state = fmt.Sprintf("%s pending", count(len(n.Changes), "change"))
+		case len(n.Changes) > 0:
+			state = "not changed (still on its previous config)"
+		}
+		if n.Error != "" {
+			state += ": " + n.Error
+		}
+		fmt.Fprintf(out, "%s: %s\n", n.Name, state)
+	}
+	if err != nil {
+		fmt.Fprintf(out, "deploy FAILED: %v\n", err)
+	} else if !res.Changed() {
+		fmt.Fprintln(out, "no changes: nothing deployed")
+	}
+}
+
+// lockPair takes an exclusive lock for this pair on this machine, so two
+// deploys started here cannot interleave; deploys from elsewhere are caught
+// by the check before each config-set.
+func lockPair(site *model.Site, conn ConnArgs) (func(), error) {
+	var ends []string
+	for _, n := range site.Nodes {
+		if n.ControlURL != nil {
+			ends = append(ends, n.ControlURL.String())
+		}
+	}
+	ends = append(ends, conn.Endpoints...)
+	slices.Sort(ends)
+	sum := sha256.Sum256([]byte(strings.Join(ends, "\n")))
+	path := filepath.Join(os.TempDir(), "keaops-deploy-"+hex.EncodeToString(sum[:6])+".lock")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("creating the deploy lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("another keaops deploy to this pair is running on this machine (lock %s)", path)
+		}
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	}
+	return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+}

@@ -1,0 +1,219 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keaops/keaops/internal/deploy"
+	"github.com/keaops/keaops/internal/keaapi"
+	"github.com/keaops/keaops/internal/keatest"
+)
+
+// livePair writes a hot-standby site whose two nodes run on this machine,
+// HA through the Control Agents (the Kea 2.2 default) with fast timers.
+func livePair(t *testing.T) (string, map[string]keatest.Dirs) {
+	t.Helper()
+	dir := t.TempDir()
+	dirs := map[string]keatest.Dirs{}
+	var nodes strings.Builder
+	for _, n := range []struct{ name, role string }{{"kea-a", "primary"}, {"kea-b", "standby"}} {
+		d := keatest.NewDirs(t, filepath.Join(dir, n.name))
+		dirs[n.name] = d
+		u := fmt.Sprintf("http://127.0.0.1:%d/", keatest.FreePort(t))
+		fmt.Fprintf(&nodes, "  - name: %s\n    role: %s\n    control-url: %s\n    ha-url: %s\n    paths: {control-socket: %s, lease-file: %s, log-file: %s}\n",
+			n.name, n.role, u, u, filepath.Join(d.Run, "kea4-ctrl.sock"), filepath.Join(d.Lib, "leases.csv"), filepath.Join(d.Log, "kea-dhcp4.log"))
+	}
+	site := `kea-version: "2.2"
+control-auth: {user: kea-api, password: {env: KEAOPS_TEST_PASSWORD}}
+ha: {mode: hot-standby, heartbeat-delay: 1000, max-response-delay: 3000, max-ack-delay: 1000, max-unacked-clients: 0, sync-timeout: 5000}
+defaults: {valid-lifetime: 3600}
+nodes:
+` + nodes.String()
+	os.WriteFile(filepath.Join(dir, "keaops.yaml"), []byte(site), 0o644)
+	os.WriteFile(filepath.Join(dir, "subnets.yaml"), []byte("subnets:\n  - {name: IoT, vlan: 30, prefix: 10.30.30.0/24, pools: [10.30.30.100-10.30.30.200], gateway: 10.30.30.1}\n  - {name: Lab, prefix: 10.40.0.0/24, pools: [10.40.0.100-10.40.0.200]}\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "reservations.yaml"), []byte("reservations:\n  - {hostname: printer-3, hw-address: \"02:42:ac:11:00:07\", ip-address: 10.30.30.57}\n"), 0o644)
+	t.Setenv("KEAOPS_TEST_PASSWORD", livePassword)
+	return filepath.Join(dir, "keaops.yaml"), dirs
+}
+
+func appendReservation(t *testing.T, site, line string) {
+	f, err := os.OpenFile(filepath.Join(filepath.Dir(site), "reservations.yaml"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.WriteString(line)
+}
+
+// reloads returns seconds since each node last took a configuration.
+func reloads(t *testing.T, nodes map[string]*keatest.Node) map[string]int {
+	out := map[string]int{}
+	for name, n := range nodes {
+		a, err := n.Command(context.Background(), "status-get", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st keaapi.Status
+		json.Unmarshal(a.Arguments, &st)
+		out[name] = st.Reload
+	}
+	return out
+}
+
+func waitPairHealthy(t *testing.T, nodes map[string]*keatest.Node) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for name, n := range nodes {
+		if err := keatest.Eventually(ctx, 200*time.Millisecond, func() (bool, error) {
+			st, err := n.HA(ctx)
+			return err == nil && st.State == "hot-standby", fmt.Errorf("%+v %v", st, err)
+		}); err != nil {
+			t.Fatalf("%s not healthy: %v\n%s", name, err, n.Logs())
+		}
+	}
+}
+
+func TestDeployPair(t *testing.T) {
+	site, dirs := livePair(t)
+	nodes := startRendered(t, site, dirs)
+	waitPairHealthy(t, nodes)
+
+	t.Run("no changes: no config-set anywhere", func(t *testing.T) {
+		time.Sleep(1100 * time.Millisecond)
+		code, out := run(t, "deploy", "-s", site, "--yes")
+		if code != ExitOK || !strings.Contains(out, "no changes: nothing deployed") || strings.Contains(out, "config-set") {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+		for name, r := range reloads(t, nodes) {
+			if r < 1 {
+				t.Errorf("%s was reconfigured by a no-op deploy (reload %ds ago)", name, r)
+			}
+		}
+	})
+
+	t.Run("a new reservation goes to the standby first", func(t *testing.T) {
+		appendReservation(t, site, "  - {hostname: printer-4, hw-address: \"02:42:ac:11:00:08\", ip-address: 10.30.30.58}\n")
+		code, out := run(t, "diff", "-s", site)
+		if code != ExitOK || strings.Count(out, "+ reservation printer-4 02:42:ac:11:00:08 → 10.30.30.58 (IoT)") != 2 || !strings.Contains(out, "2 changes on 2 of 2 nodes") {
+			t.Fatalf("diff: exit %d\n%s", code, out)
+		}
+		code, out = run(t, "deploy", "-s", site, "--yes")
+		if code != ExitOK || !strings.Contains(out, "  kea-b: + reservation printer-4 02:42:ac:11:00:08 → 10.30.30.58 (IoT)  "+filepath.Join(filepath.Dir(site), "reservations.yaml")+":3:5") {
+			t.Fatalf("deploy: exit %d\n%s", code, out)
+		}
+		b, a := strings.Index(out, "kea-b: config-set"), strings.Index(out, "kea-a: config-set")
+		if b < 0 || a < 0 || b > a {
+			t.Errorf("order: standby kea-b must be configured before primary kea-a\n%s", out)
+		}
+		if code, out := run(t, "diff", "-s", site, "--exit-code"); code != ExitOK {
+			t.Errorf("after deploy the pair still differs: exit %d\n%s", code, out)
+		}
+		waitPairHealthy(t, nodes)
+	})
+
+	targets := func(t *testing.T, tamper map[string]func(string) string) []deploy.Target {
+		s, fs, err := LoadAndValidate(context.Background(), site)
+		if err != nil || fs.HasErrors() {
+			t.Fatal(err, fs)
+		}
+		ts, err := Targets(s, ConnArgs{Timeout: 30 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range ts {
+			if f := tamper[ts[i].Name]; f != nil {
+				ts[i].Config = json.RawMessage(f(string(ts[i].Config)))
+			}
+		}
+		return ts
+	}
+	opts := deploy.Options{Version: "2.2", HA: true, HATimeout: 60 * time.Second}
+
+	t.Run("config-set fails on the standby: rolled back there, primary untouched", func(t *testing.T) {
+		appendReservation(t, site, "  - {hostname: cam-1, hw-address: \"02:42:ac:11:00:09\", ip-address: 10.30.30.59}\n")
+		// Passes config-test (hook parameters are not checked there), fails
+		// config-set on 2.2: keaops' own check forbids it, so it is injected.
+		ts := targets(t, map[string]func(string) string{"kea-b": func(s string) string {
+			return strings.Replace(s, `"max-response-delay": 3000`, `"max-response-delay": 70000`, 1)
+		}})
+		time.Sleep(1100 * time.Millisecond)
+		res, err := deploy.Run(context.Background(), ts, opts)
+		if err == nil || !strings.Contains(err.Error(), "kea-b: config-set: Kea answered result 1: One or more hook libraries failed to load") {
+			t.Fatalf("err = %v", err)
+		}
+		got := map[string]deploy.NodeResult{}
+		for _, n := range res.Nodes {
+			got[n.Name] = n
+		}
+		if !got["kea-b"].RolledBack || got["kea-b"].Applied || got["kea-a"].RolledBack || got["kea-a"].Applied {
+			t.Errorf("results = %+v", res.Nodes)
+		}
+		if r := reloads(t, nodes)["kea-a"]; r < 1 {
+			t.Errorf("the primary was reconfigured (reload %ds ago)", r)
+		}
+		waitPairHealthy(t, nodes)
+		// Both still run the previous config: the new reservation is pending on both.
+		if code, out := run(t, "diff", "-s", site); code != ExitOK || strings.Count(out, "+ reservation cam-1") != 2 {
+			t.Errorf("after the rollback: exit %d\n%s", code, out)
+		}
+	})
+
+	t.Run("the primary fails after the standby succeeded: both end on the previous config", func(t *testing.T) {
+		ts := targets(t, map[string]func(string) string{"kea-a": func(s string) string {
+			// config-test does not open the lease file; config-set does, and fails.
+			return strings.Replace(s, filepath.Join(dirs["kea-a"].Lib, "leases.csv"), "/nonexistent/keaops/leases.csv", 1)
+		}})
+		res, err := deploy.Run(context.Background(), ts, opts)
+		if err == nil || !strings.Contains(err.Error(), "kea-a: config-set: Kea answered result 1") {
+			t.Fatalf("err = %v", err)
+		}
+		for _, n := range res.Nodes {
+			if !n.RolledBack || n.Applied {
+				t.Errorf("%s: %+v", n.Name, n)
+			}
+		}
+		waitPairHealthy(t, nodes)
+		if code, out := run(t, "diff", "-s", site); code != ExitOK || strings.Count(out, "+ reservation cam-1") != 2 {
+			t.Errorf("after the rollback both must be on the previous config: exit %d\n%s", code, out)
+		}
+	})
+
+	t.Run("unreachable node and wrong credentials: nothing changed", func(t *testing.T) {
+		before := reloads(t, nodes)
+		code, out := run(t, "deploy", "-s", site, "--yes", "--endpoint", "kea-b=http://127.0.0.1:1/", "--timeout", "2s")
+		if code != ExitProblems || !strings.Contains(out, "preflight failed, nothing was changed") || !strings.Contains(out, "connection refused") {
+			t.Errorf("unreachable: exit %d\n%s", code, out)
+		}
+		t.Setenv("KEAOPS_TEST_PASSWORD", "wrong-password")
+		code, out = run(t, "deploy", "-s", site, "--yes")
+		if code != ExitProblems || !strings.Contains(out, "HTTP 401") || strings.Contains(out, "wrong-password") {
+			t.Errorf("wrong credentials: exit %d\n%s", code, out)
+		}
+		t.Setenv("KEAOPS_TEST_PASSWORD", livePassword)
+		for name, r := range reloads(t, nodes) {
+			if r < before[name] {
+				t.Errorf("%s was reconfigured", name)
+			}
+		}
+	})
+
+	t.Run("dry run changes nothing", func(t *testing.T) {
+		before := reloads(t, nodes)
+		code, out := run(t, "deploy", "-s", site, "--dry-run")
+		if code != ExitOK || !strings.Contains(out, "kea-b: would apply (dry run)") || strings.Contains(out, "config-set") {
+			t.Errorf("dry run: exit %d\n%s", code, out)
+		}
+		for name, r := range reloads(t, nodes) {
+			if r < before[name] {
+				t.Errorf("%s was reconfigured by a dry run", name)
+			}
+		}
+	})
+}

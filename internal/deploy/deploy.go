@@ -1,0 +1,406 @@
+// Package deploy rolls rendered configurations out to the nodes of a Kea
+// HA pair without taking DHCP down, and puts every node back on its
+// previous configuration when anything fails (kea-facts §1.5, §5):
+//
+//   - a failed config-set leaves a Kea node serving nobody, and HA does not
+//     fail over: so the standby (secondary) goes first, where a bad config
+//     is found on the node that is not serving, and the previous config is
+//     restored at once;
+//   - every config-set restarts the HA state machine: a node whose
+//     configuration would not change gets no config-set at all;
+//   - a subnet must exist on both nodes while leases are updated: adding
+//     subnets is safe standby-first, removing them primary-first.
+//
+// diff and deploy share the plan, so what is previewed is what is applied.
+package deploy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/keaops/keaops/internal/diff"
+	"github.com/keaops/keaops/internal/keaapi"
+	"github.com/keaops/keaops/internal/model"
+	"github.com/keaops/keaops/sources/keaconfig"
+)
+
+// API is what deploy needs from a Kea daemon (a *keaapi.Client).
+type API interface {
+	Version(ctx context.Context) (string, error)
+	Status(ctx context.Context) (keaapi.Status, error)
+	ConfigGet(ctx context.Context) (keaapi.Config, error)
+	ConfigTest(ctx context.Context, dhcp4 json.RawMessage) error
+	ConfigSet(ctx context.Context, dhcp4 json.RawMessage) (string, error)
+	ConfigWrite(ctx context.Context) error
+	ConfigHash(ctx context.Context) (string, error)
+}
+
+// Target is one node and the configuration it should run.
+type Target struct {
+	Name string
+	Role model.Role
+	API  API
+	// Config is the desired Dhcp4 object, secrets resolved.
+	Config json.RawMessage
+	// Want is the model Config was rendered from; the plan then points at
+	// the source lines. Without it the plan is computed from Config.
+	Want *model.Site
+}
+
+// Options tune a rollout.
+type Options struct {
+	// Version is the Kea version the configs were rendered for ("2.2").
+	Version string
+	// HA is false for a single server: no HA states to wait for.
+	HA bool
+	// Force deploys to a pair that is not healthy.
+	Force bool
+	// DryRun reads and plans only: nothing that changes state is called.
+	DryRun bool
+	// HATimeout bounds the wait for HA to settle after each config-set.
+	HATimeout time.Duration
+	// Poll is the interval of HA status polls.
+	Poll time.Duration
+	// Progress receives one line per node and step.
+	Progress func(node, step string)
+	// Plan, when set, receives the plan once preflight has read every node.
+	Plan func(Result)
+}
+
+// NodeResult is what happened to one node.
+type NodeResult struct {
+	Name    string        `json:"node"`
+	Changes []diff.Change `json:"changes"`
+	// Applied: the node runs the new configuration.
+	Applied bool `json:"applied"`
+	// RolledBack: the node got the new configuration and was put back.
+	RolledBack bool   `json:"rolled_back"`
+	Error      string `json:"error,omitempty"`
+}
+
+// Result is the outcome of a rollout.
+type Result struct {
+	Nodes []NodeResult `json:"nodes"`
+	// Order is the order nodes were (or would be) configured in.
+	Order []string `json:"order"`
+}
+
+// Changed reports whether any node has changes.
+func (r Result) Changed() bool {
+	return slices.ContainsFunc(r.Nodes, func(n NodeResult) bool { return len(n.Changes) > 0 })
+}
+
+type node struct {
+	Target
+	res      *NodeResult
+	previous json.RawMessage // the config it ran before, for rollback
+	prevSite *model.Site
+	wantSite *model.Site
+	pid      int
+	touched  bool
+}
+
+// Run rolls targets out. The returned error says why the rollout stopped;
+// the Result says, per node, what it runs now.
+func Run(ctx context.Context, targets []Target, o Options) (Result, error) {
+	if o.HATimeout == 0 {
+		o.HATimeout = 2 * time.Minute
+	}
+	if o.Poll == 0 {
+		o.Poll = 250 * time.Millisecond
+	}
+	if o.Progress == nil {
+		o.Progress = func(string, string) {}
+	}
+	res := Result{Nodes: make([]NodeResult, len(targets))}
+	nodes := make([]*node, len(targets))
+	for i, t := range targets {
+		res.Nodes[i].Name = t.Name
+		nodes[i] = &node{Target: t, res: &res.Nodes[i]}
+	}
+	if err := preflight(ctx, nodes, o); err != nil {
+		return res, err
+	}
+	if o.Plan != nil {
+		o.Plan(res)
+	}
+	changed := slices.DeleteFunc(slices.Clone(nodes), func(n *node) bool { return len(n.res.Changes) == 0 })
+	order := rolloutOrder(changed)
+	for _, n := range order {
+		res.Order = append(res.Order, n.Name)
+	}
+	if len(changed) == 0 {
+		for _, n := range nodes {
+			o.Progress(n.Name, "no changes: not touched")
+		}
+		return res, nil
+	}
+	for _, n := range changed {
+		o.Progress(n.Name, "config-test")
+		if err := n.API.ConfigTest(ctx, n.Config); err != nil {
+			n.res.Error = err.Error()
+			return res, fmt.Errorf("%s rejected the configuration in config-test; nothing was changed: %w", n.Name, err)
+		}
+	}
+	if o.DryRun {
+		for _, n := range order {
+			o.Progress(n.Name, "would apply (dry run)")
+		}
+		return res, nil
+	}
+	var touched []*node
+	for _, n := range order {
+		if err := apply(ctx, n, nodes, o); err != nil {
+			n.res.Error = err.Error()
+			if n.touched {
+				touched = append(touched, n)
+			}
+			rerr := rollback(ctx, touched, nodes, o)
+			return res, errors.Join(fmt.Errorf("%s: %w", n.Name, err), rerr)
+		}
+		touched = append(touched, n)
+	}
+	if err := verify(ctx, changed, nodes, o); err != nil {
+		rerr := rollback(ctx, touched, nodes, o)
+		return res, errors.Join(err, rerr)
+	}
+	return res, nil
+}
+
+// preflight reads every node: it must answer, run the target version, be
+// healthy in HA, and its running config is kept for the plan and rollback.
+func preflight(ctx context.Context, nodes []*node, o Options) error {
+	var errs []error
+	for _, n := range nodes {
+		o.Progress(n.Name, "preflight")
+		err := func() error {
+			v, err := n.API.Version(ctx)
+			if err != nil {
+				return err
+			}
+			if o.Version != "" && !strings.HasPrefix(v, o.Version+".") {
+				return fmt.Errorf("runs Kea %s, but the configs were rendered for %s", v, o.Version)
+			}
+			st, err := n.API.Status(ctx)
+			if err != nil {
+				return err
+			}
+			n.pid = st.PID
+			if o.HA && !o.Force {
+				if err := healthy(st); err != nil {
+					return fmt.Errorf("%w (--force deploys anyway)", err)
+				}
+			}
+			cfg, err := n.API.ConfigGet(ctx)
+			if err != nil {
+				return err
+			}
+			n.previous = cfg.Dhcp4
+			if n.prevSite, err = keaconfig.Parse(cfg.Dhcp4, n.Name+" (live)"); err != nil {
+				return err
+			}
+			if n.wantSite, err = keaconfig.Parse(n.Config, n.Name+" (rendered)"); err != nil {
+				return err
+			}
+			want := n.Want
+			if want == nil {
+				want = n.wantSite
+			}
+			n.res.Changes = diff.Sites(n.prevSite, want)
+			if self := keaconfig.ThisServer(cfg.Dhcp4); self != "" && self != n.Name {
+				return fmt.Errorf("the server at this endpoint calls itself %q: wrong endpoint, or a config copied between nodes", self)
+			}
+			return nil
+		}()
+		if err != nil {
+			n.res.Error = err.Error()
+			errs = append(errs, fmt.Errorf("%s: %w", n.Name, err))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("preflight failed, nothing was changed: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// normalStates are the HA states of a healthy relationship.
+var normalStates = []string{"hot-standby", "load-balancing", "passive-backup", "backup"}
+
+// healthy says whether a node is in a normal HA state and in touch with
+// its partner.
+func healthy(st keaapi.Status) error {
+	if len(st.HA) == 0 {
+		return errors.New("reports no HA relationship")
+	}
+	ha := st.HA[0]
+	l, r := ha.Servers.Local, ha.Servers.Remote
+	if !slices.Contains(normalStates, l.State) {
+		return fmt.Errorf("HA state is %s, not normal", l.State)
+	}
+	if l.State == "backup" || l.State == "passive-backup" {
+		return nil
+	}
+	if !r.InTouch || r.CommunicationInterrupted {
+		return fmt.Errorf("HA partner not in touch (in-touch %v, communication-interrupted %v)", r.InTouch, r.CommunicationInterrupted)
+	}
+	return nil
+}
+
+// rolloutOrder: everyone else before the primary, so a bad config dies on
+// a node that is not serving — unless the change only removes subnets,
+// which is safe primary-first (the primary stops sending updates for a
+// subnet before the standby forgets it).
+func rolloutOrder(changed []*node) []*node {
+	removalsOnly := true
+	for _, n := range changed {
+		for _, c := range n.res.Changes {
+			if c.Kind == "subnet" && c.Op == diff.Add {
+				removalsOnly = false
+			}
+		}
+	}
+	hasSubnetRemoval := slices.ContainsFunc(changed, func(n *node) bool {
+		return slices.ContainsFunc(n.res.Changes, func(c diff.Change) bool { return c.Kind == "subnet" && c.Op == diff.Remove })
+	})
+	primaryFirst := removalsOnly && hasSubnetRemoval
+	out := slices.Clone(changed)
+	slices.SortStableFunc(out, func(a, b *node) int {
+		ap, bp := a.Role == model.RolePrimary, b.Role == model.RolePrimary
+		switch {
+		case ap == bp:
+			return 0
+		case ap == primaryFirst:
+			return -1
+		}
+		return 1
+	})
+	return out
+}
+
+// apply configures one node: the config it runs must still be the one
+// preflight read (else another rollout is under way), then config-set, the
+// wait for HA, and config-write.
+func apply(ctx context.Context, n *node, all []*node, o Options) error {
+	o.Progress(n.Name, "checking that nobody else changed it since preflight")
+	cur, err := n.API.ConfigGet(ctx)
+	if err != nil {
+		return err
+	}
+	now, err := keaconfig.Parse(cur.Dhcp4, n.Name+" (live)")
+	if err != nil {
+		return err
+	}
+	if cs := diff.Sites(n.prevSite, now); len(cs) > 0 {
+		return fmt.Errorf("its configuration changed since preflight (%s): another deploy may be running; stopped", cs[0])
+	}
+	o.Progress(n.Name, "config-set")
+	n.touched = true // from here on a failure may leave it serving nothing
+	if _, err := n.API.ConfigSet(ctx, n.Config); err != nil {
+		return err
+	}
+	if o.HA {
+		o.Progress(n.Name, "waiting for HA to settle")
+		if err := waitHA(ctx, all, o); err != nil {
+			return err
+		}
+	}
+	o.Progress(n.Name, "config-write")
+	if err := n.API.ConfigWrite(ctx); err != nil {
+		return err
+	}
+	n.res.Applied = true
+	return nil
+}
+
+// waitHA polls every node until all are in normal HA states.
+func waitHA(ctx context.Context, all []*node, o Options) error {
+	ctx, cancel := context.WithTimeout(ctx, o.HATimeout)
+	defer cancel()
+	var last error
+	for {
+		last = nil
+		for _, n := range all {
+			st, err := n.API.Status(ctx)
+			if err == nil {
+				err = healthy(st)
+			}
+			if err != nil {
+				last = fmt.Errorf("%s: %w", n.Name, err)
+				break
+			}
+		}
+		if last == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("HA did not return to normal within %v: %w", o.HATimeout, last)
+		case <-time.After(o.Poll):
+		}
+	}
+}
+
+// verify reads every changed node back: it runs what was rendered, under
+// the same process.
+func verify(ctx context.Context, changed, all []*node, o Options) error {
+	for _, n := range changed {
+		o.Progress(n.Name, "verifying")
+		cur, err := n.API.ConfigGet(ctx)
+		if err != nil {
+			return fmt.Errorf("%s: verifying: %w", n.Name, err)
+		}
+		now, err := keaconfig.Parse(cur.Dhcp4, n.Name+" (live)")
+		if err != nil {
+			return fmt.Errorf("%s: verifying: %w", n.Name, err)
+		}
+		if cs := diff.Sites(now, n.wantSite); len(cs) > 0 {
+			return fmt.Errorf("%s: after the rollout it does not run the rendered config: %s", n.Name, cs[0])
+		}
+		st, err := n.API.Status(ctx)
+		if err != nil {
+			return fmt.Errorf("%s: verifying: %w", n.Name, err)
+		}
+		if st.PID != n.pid {
+			return fmt.Errorf("%s: Kea restarted during the rollout (pid %d → %d)", n.Name, n.pid, st.PID)
+		}
+	}
+	if o.HA {
+		return waitHA(ctx, all, o)
+	}
+	return nil
+}
+
+// rollback puts every touched node back on its previous configuration,
+// newest first, and waits for HA to settle.
+func rollback(ctx context.Context, touched, all []*node, o Options) error {
+	// A cancelled rollout still deserves its rollback.
+	ctx = context.WithoutCancel(ctx)
+	var errs []error
+	for i := len(touched) - 1; i >= 0; i-- {
+		n := touched[i]
+		o.Progress(n.Name, "rolling back to the previous config")
+		if _, err := n.API.ConfigSet(ctx, n.previous); err != nil {
+			errs = append(errs, fmt.Errorf("%s: restoring the previous config failed, the node may be serving nobody: %w", n.Name, err))
+			continue
+		}
+		if err := n.API.ConfigWrite(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("%s: persisting the restored config: %w", n.Name, err))
+		}
+		n.res.Applied = false
+		n.res.RolledBack = true
+	}
+	if o.HA && len(errs) == 0 {
+		if err := waitHA(ctx, all, o); err != nil {
+			errs = append(errs, fmt.Errorf("after the rollback: %w", err))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("rollback: %w", errors.Join(errs...))
+	}
+	return nil
+}
