@@ -83,13 +83,14 @@ func Render(s *model.Site) ([]NodeConfig, error) {
 
 // shared are the parts identical on every node, built once.
 type shared struct {
-	subnets []any
-	classes []any
-	globals map[string]any // lifetimes and option-data
+	fingerprint string
+	subnets     []any
+	classes     []any
+	globals     map[string]any // lifetimes and option-data
 }
 
 func sharedParts(s *model.Site, r rules) shared {
-	sh := shared{globals: map[string]any{}}
+	sh := shared{globals: map[string]any{}, fingerprint: model.Fingerprint(s)}
 	lifetimes(sh.globals, s.Defaults.Lifetimes)
 	if o := optionData(s.Defaults.Options); o != nil {
 		sh.globals["option-data"] = o
@@ -348,6 +349,9 @@ func dhcp4Config(s *model.Site, r rules, n *model.Node, sh shared) map[string]an
 	for k, v := range sh.globals {
 		m[k] = v
 	}
+	// What this config means, so a later deploy can tell a hand edit
+	// (drift) from a change in Git.
+	m["user-context"] = map[string]any{"keaops": map[string]any{"fingerprint": sh.fingerprint}}
 	if len(sh.classes) > 0 {
 		m["client-classes"] = sh.classes
 	}

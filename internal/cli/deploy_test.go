@@ -204,7 +204,45 @@ func TestDeployPair(t *testing.T) {
 		}
 	})
 
+	t.Run("a hand edit is drift: deploy refuses, diff shows it, --force overwrites", func(t *testing.T) {
+		if code, out := run(t, "deploy", "-s", site, "--yes"); code != ExitOK {
+			t.Fatalf("catching up: exit %d\n%s", code, out)
+		}
+		// Someone adds a reservation on the standby through the API.
+		ctx := context.Background()
+		a, err := nodes["kea-b"].Command(ctx, "config-get", nil)
+		if err != nil || a.Result != 0 {
+			t.Fatal(err, a.Text)
+		}
+		var cfg map[string]any
+		json.Unmarshal(a.Arguments, &cfg)
+		sn := cfg["Dhcp4"].(map[string]any)["subnet4"].([]any)[0].(map[string]any)
+		sn["reservations"] = append(sn["reservations"].([]any), map[string]any{"hw-address": "02:de:ad:be:ef:01", "ip-address": "10.30.30.77", "hostname": "by-hand"})
+		if a, err := nodes["kea-b"].Command(ctx, "config-set", map[string]any{"Dhcp4": cfg["Dhcp4"]}); err != nil || a.Result != 0 {
+			t.Fatal(err, a.Text)
+		}
+		waitPairHealthy(t, nodes)
+
+		code, out := run(t, "deploy", "-s", site, "--yes")
+		if code != ExitProblems || !strings.Contains(out, "kea-b: its running config was changed outside keaops") || strings.Contains(out, "config-set") {
+			t.Fatalf("deploy over drift: exit %d\n%s", code, out)
+		}
+		code, out = run(t, "diff", "-s", site)
+		if !strings.Contains(out, "kea-b: 1 change (drift: changed outside keaops since its last deploy)") || !strings.Contains(out, "- reservation by-hand 02:de:ad:be:ef:01 → 10.30.30.77 (IoT)") || !strings.Contains(out, "kea-a: no changes") {
+			t.Fatalf("diff over drift: exit %d\n%s", code, out)
+		}
+		code, out = run(t, "deploy", "-s", site, "--yes", "--force")
+		if code != ExitOK || !strings.Contains(out, "kea-b: deployed") || !strings.Contains(out, "kea-a: unchanged") {
+			t.Fatalf("deploy --force: exit %d\n%s", code, out)
+		}
+		if code, out := run(t, "diff", "-s", site, "--exit-code"); code != ExitOK || strings.Contains(out, "drift") {
+			t.Errorf("after --force: exit %d\n%s", code, out)
+		}
+	})
+
 	t.Run("dry run changes nothing", func(t *testing.T) {
+		appendReservation(t, site, "  - {hostname: cam-2, hw-address: \"02:42:ac:11:00:0a\", ip-address: 10.30.30.60}\n")
+		time.Sleep(1100 * time.Millisecond)
 		before := reloads(t, nodes)
 		code, out := run(t, "deploy", "-s", site, "--dry-run")
 		if code != ExitOK || !strings.Contains(out, "kea-b: would apply (dry run)") || strings.Contains(out, "config-set") {

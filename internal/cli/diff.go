@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keaops/keaops/internal/artifact"
+	"github.com/keaops/keaops/internal/deploy"
 	"github.com/keaops/keaops/internal/diff"
 	"github.com/keaops/keaops/internal/gitrev"
 	"github.com/keaops/keaops/internal/keaapi"
@@ -99,7 +100,10 @@ type Plan struct {
 type NodePlan struct {
 	Node    string        `json:"node"`
 	Changes []diff.Change `json:"changes"`
-	Error   string        `json:"error,omitempty"`
+	// Drift: the node's config was changed outside keaops since keaops
+	// last configured it.
+	Drift bool   `json:"drift,omitempty"`
+	Error string `json:"error,omitempty"`
 }
 
 func (p Plan) counts() (changes, nodes int, failed bool) {
@@ -200,6 +204,7 @@ func againstLive(ctx context.Context, want *model.Site, conn ConnArgs) (Plan, er
 			}
 			live[i] = have
 			plan.Nodes[i].Changes = diff.Sites(have, want)
+			plan.Nodes[i].Drift = deploy.Drifted(have)
 		})
 	}
 	wg.Wait()
@@ -339,7 +344,11 @@ func writeText(out io.Writer, p Plan, color bool) error {
 			fmt.Fprintf(out, "%s: no changes\n", n.Node)
 			continue
 		}
-		fmt.Fprintf(out, "%s: %s\n", n.Node, count(len(n.Changes), "change"))
+		drift := ""
+		if n.Drift {
+			drift = paint("1;33", " (drift: changed outside keaops since its last deploy)")
+		}
+		fmt.Fprintf(out, "%s: %s%s\n", n.Node, count(len(n.Changes), "change"), drift)
 		for _, c := range n.Changes {
 			line := "  " + c.String()
 			switch {

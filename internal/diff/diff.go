@@ -89,8 +89,7 @@ func HasErrors(cs []Change) bool {
 	return slices.ContainsFunc(cs, func(c Change) bool { return c.Error != "" })
 }
 
-// keaDefaultValid is Kea's valid-lifetime when none is configured.
-const keaDefaultValid = 7200
+const keaDefaultValid = model.KeaDefaultValidLifetime
 
 // Sites lists what changes from have to want.
 func Sites(have, want *model.Site) []Change {

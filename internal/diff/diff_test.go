@@ -68,6 +68,9 @@ func TestRoundTrip(t *testing.T) {
 				want := load(t, filepath.Join("..", "..", "examples", ex, "keaops.yaml"))
 				want.KeaVersion = v
 				for node, have := range parsedNodes(t, want) {
+					if fp := model.Fingerprint(have); have.Recorded != fp || fp != model.Fingerprint(want) {
+						t.Errorf("%s: fingerprint recorded %s, of the parsed config %s, of the model %s", node, have.Recorded, fp, model.Fingerprint(want))
+					}
 					if cs := diff.Sites(have, want); len(cs) > 0 {
 						var lines []string
 						for _, c := range cs {

@@ -33,7 +33,10 @@ type Site struct {
 	Reservations []*Reservation
 	// Inputs are the files the site was read from.
 	Inputs []string
-	Pos    Pos
+	// Recorded is the fingerprint a rendered or live config carries (see
+	// Fingerprint); empty for sites read from YAML.
+	Recorded string
+	Pos      Pos
 }
 
 // Version is a Kea major.minor release line.

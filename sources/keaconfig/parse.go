@@ -29,7 +29,7 @@ func Parse(dhcp4 json.RawMessage, origin string) (*model.Site, error) {
 		return nil, fmt.Errorf("decoding %s: %w", origin, err)
 	}
 	pos := model.Pos{File: origin}
-	s := &model.Site{Pos: pos, HA: model.HA{Mode: model.HANone}}
+	s := &model.Site{Pos: pos, HA: model.HA{Mode: model.HANone}, Recorded: c.Context.Keaops.Fingerprint}
 	s.Defaults = model.Defaults{Lifetimes: lifetimes(c.lifetimeFields, pos), Options: options(c.Options, pos)}
 	for _, cc := range c.Classes {
 		s.Classes = append(s.Classes, &model.ClientClass{
@@ -118,6 +118,11 @@ type userContext struct {
 
 type config struct {
 	lifetimeFields
+	Context struct {
+		Keaops struct {
+			Fingerprint string `json:"fingerprint"`
+		} `json:"keaops"`
+	} `json:"user-context"`
 	Interfaces struct {
 		Interfaces []string `json:"interfaces"`
 	} `json:"interfaces-config"`
