@@ -14,8 +14,8 @@ FUZZTIME  ?= 10s
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-example: build ## check the bundled homelab site and render its Kea configs to bin/rendered/homelab
-	./$(BIN)/keaops render --site examples/homelab/keaops.yaml --out $(BIN)/rendered/homelab
+example: setup build ## the main job: a local Kea pair, then check, diff, deploy the homelab example, diff, status
+	./scripts/demo.sh
 
 test: setup ## install test dependencies, then run every test with the race detector
 	$(GO) test $(GO_TEST_ARGS) -count=1 ./...

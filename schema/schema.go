@@ -19,4 +19,5 @@ const (
 	SiteFile         = "#SiteFile"
 	SubnetsFile      = "#SubnetsFile"
 	ReservationsFile = "#ReservationsFile"
+	OverridesFile    = "#OverridesFile"
 )

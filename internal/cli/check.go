@@ -15,9 +15,21 @@ import (
 	"github.com/keaops/keaops/sources/yamlsrc"
 )
 
+// SiteArgs say where the site is; every command that reads it takes them.
+type SiteArgs struct {
+	Site string
+	// Override is an overrides file: node-local settings for another pair.
+	Override string
+}
+
+func (a *SiteArgs) flags(cmd *cobra.Command) {
+	cmd.Flags().StringVarP(&a.Site, "site", "s", "keaops.yaml", "the site file")
+	cmd.Flags().StringVar(&a.Override, "override", "", "an overrides file: node endpoints, listeners and paths for a staging or local pair")
+}
+
 // CheckArgs are the inputs of keaops check.
 type CheckArgs struct {
-	Site   string
+	SiteArgs
 	Format string
 }
 
@@ -42,7 +54,7 @@ Exit codes: 0 no errors (warnings allowed), 1 errors found or the check failed.`
 		Args: cobra.NoArgs,
 		RunE: runE(func(ctx context.Context) (int, error) { return Check(ctx, a, stdout) }),
 	}
-	cmd.Flags().StringVarP(&a.Site, "site", "s", "keaops.yaml", "the site file")
+	a.SiteArgs.flags(cmd)
 	cmd.Flags().StringVar(&a.Format, "format", "text", "output format: text or json")
 	return cmd
 }
@@ -62,7 +74,7 @@ func Check(ctx context.Context, a CheckArgs, out io.Writer) (int, error) {
 	if a.Format != "text" && a.Format != "json" {
 		return ExitProblems, fmt.Errorf("--format %q: want text or json", a.Format)
 	}
-	site, findings, err := LoadAndValidate(ctx, a.Site)
+	site, findings, err := LoadAndValidate(ctx, a.SiteArgs)
 	if err != nil {
 		return ExitProblems, err
 	}
@@ -91,10 +103,17 @@ func Check(ctx context.Context, a CheckArgs, out io.Writer) (int, error) {
 // LoadAndValidate reads the site and runs every check: the shared first half
 // of check, render, diff and deploy. Shape errors in a file do not stop the
 // semantic checks on the records that were well formed.
-func LoadAndValidate(ctx context.Context, sitePath string) (*model.Site, model.Findings, error) {
-	site, findings, err := yamlsrc.Load(ctx, sitePath)
+func LoadAndValidate(ctx context.Context, a SiteArgs) (*model.Site, model.Findings, error) {
+	site, findings, err := yamlsrc.Load(ctx, a.Site)
 	if err != nil {
 		return nil, nil, err
+	}
+	if site != nil && a.Override != "" {
+		more, err := yamlsrc.ApplyOverrides(ctx, yamlsrc.OS, a.Override, site)
+		if err != nil {
+			return nil, nil, err
+		}
+		findings = append(findings, more...)
 	}
 	if site != nil {
 		findings = append(findings, validate.Site(site)...)

@@ -97,7 +97,7 @@ func BenchmarkCheck(b *testing.B) {
 			site := filepath.Join(dir, "keaops.yaml")
 			b.ResetTimer()
 			for b.Loop() {
-				_, findings, err := LoadAndValidate(context.Background(), site)
+				_, findings, err := LoadAndValidate(context.Background(), SiteArgs{Site: site})
 				if err != nil || findings.HasErrors() {
 					b.Fatalf("err=%v findings=%v", err, findings)
 				}
@@ -122,7 +122,7 @@ func BenchmarkCompileVsKea(b *testing.B) {
 	rendered := filepath.Join(dir, "kea-dhcp4.json")
 	b.Run("keaops=check+render", func(b *testing.B) {
 		for b.Loop() {
-			s, findings, err := LoadAndValidate(context.Background(), site)
+			s, findings, err := LoadAndValidate(context.Background(), SiteArgs{Site: site})
 			if err != nil || findings.HasErrors() {
 				b.Fatalf("%v %v", err, findings)
 			}

@@ -26,7 +26,7 @@ import (
 
 // DeployArgs are the inputs of keaops deploy.
 type DeployArgs struct {
-	Site      string
+	SiteArgs
 	Yes       bool
 	DryRun    bool
 	Force     bool
@@ -68,7 +68,7 @@ rollout failed (see which nodes were rolled back).`,
 		Args: cobra.NoArgs,
 		RunE: runE(func(ctx context.Context) (int, error) { return Deploy(ctx, a, stdout) }),
 	}
-	cmd.Flags().StringVarP(&a.Site, "site", "s", "keaops.yaml", "the site file")
+	a.SiteArgs.flags(cmd)
 	cmd.Flags().BoolVarP(&a.Yes, "yes", "y", false, "do not ask for confirmation (for CI)")
 	cmd.Flags().BoolVar(&a.DryRun, "dry-run", false, "preflight and plan only; change nothing")
 	cmd.Flags().BoolVar(&a.Force, "force", false, "deploy even when the pair is not healthy")
@@ -80,7 +80,7 @@ rollout failed (see which nodes were rolled back).`,
 
 // Deploy runs keaops deploy and returns its exit code.
 func Deploy(ctx context.Context, a DeployArgs, out io.Writer) (int, error) {
-	site, findings, err := LoadAndValidate(ctx, a.Site)
+	site, findings, err := LoadAndValidate(ctx, a.SiteArgs)
 	if err != nil {
 		return ExitProblems, err
 	}

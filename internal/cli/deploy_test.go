@@ -119,7 +119,7 @@ func TestDeployPair(t *testing.T) {
 	})
 
 	targets := func(t *testing.T, tamper map[string]func(string) string) []deploy.Target {
-		s, fs, err := LoadAndValidate(context.Background(), site)
+		s, fs, err := LoadAndValidate(context.Background(), SiteArgs{Site: site})
 		if err != nil || fs.HasErrors() {
 			t.Fatal(err, fs)
 		}

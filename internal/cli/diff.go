@@ -29,7 +29,7 @@ const ExitChanges = 2
 
 // DiffArgs are the inputs of keaops diff.
 type DiffArgs struct {
-	Site     string
+	SiteArgs
 	Against  string
 	Format   string
 	ExitCode bool
@@ -77,7 +77,7 @@ must not be rolled out, 2 with --exit-code: there are changes.`,
 		Args: cobra.NoArgs,
 		RunE: runE(func(ctx context.Context) (int, error) { return Diff(ctx, a, stdout) }),
 	}
-	cmd.Flags().StringVarP(&a.Site, "site", "s", "keaops.yaml", "the site file")
+	a.SiteArgs.flags(cmd)
 	cmd.Flags().StringVar(&a.Against, "against", "", "compare with the inputs at this Git revision instead of the live nodes")
 	cmd.Flags().StringVar(&a.Format, "format", "text", "output format: text, markdown or json")
 	cmd.Flags().BoolVar(&a.ExitCode, "exit-code", false, "exit 2 when there are changes")
@@ -122,7 +122,7 @@ func Diff(ctx context.Context, a DiffArgs, out io.Writer) (int, error) {
 	if !slices.Contains([]string{"text", "markdown", "json"}, a.Format) {
 		return ExitProblems, fmt.Errorf("--format %q: want text, markdown or json", a.Format)
 	}
-	site, findings, err := LoadAndValidate(ctx, a.Site)
+	site, findings, err := LoadAndValidate(ctx, a.SiteArgs)
 	if err != nil {
 		return ExitProblems, err
 	}

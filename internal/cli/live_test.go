@@ -44,7 +44,7 @@ defaults: {valid-lifetime: 3600}
 func startRendered(t *testing.T, sitePath string, dirs map[string]keatest.Dirs) map[string]*keatest.Node {
 	t.Helper()
 	keatest.Require(t)
-	site, findings, err := LoadAndValidate(context.Background(), sitePath)
+	site, findings, err := LoadAndValidate(context.Background(), SiteArgs{Site: sitePath})
 	if err != nil || findings.HasErrors() {
 		t.Fatal(err, findings)
 	}

@@ -16,8 +16,8 @@ import (
 
 // RenderArgs are the inputs of keaops render.
 type RenderArgs struct {
-	Site string
-	Out  string
+	SiteArgs
+	Out string
 }
 
 func newRenderCmd(stdout io.Writer) *cobra.Command {
@@ -46,14 +46,14 @@ Exit codes: 0 rendered, 1 errors found (nothing written) or a failure.`,
 		Args: cobra.NoArgs,
 		RunE: runE(func(ctx context.Context) (int, error) { return Render(ctx, a, stdout) }),
 	}
-	cmd.Flags().StringVarP(&a.Site, "site", "s", "keaops.yaml", "the site file")
+	a.SiteArgs.flags(cmd)
 	cmd.Flags().StringVarP(&a.Out, "out", "o", "rendered", "the artifact directory to write")
 	return cmd
 }
 
 // Render runs keaops render and returns its exit code.
 func Render(ctx context.Context, a RenderArgs, out io.Writer) (int, error) {
-	site, findings, err := LoadAndValidate(ctx, a.Site)
+	site, findings, err := LoadAndValidate(ctx, a.SiteArgs)
 	if err != nil {
 		return ExitProblems, err
 	}

@@ -1,0 +1,145 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/keaops/keaops/internal/deploy"
+	"github.com/keaops/keaops/sources/keaconfig"
+)
+
+// StatusArgs are the inputs of keaops status.
+type StatusArgs struct {
+	SiteArgs
+	Format string
+	Conn   ConnArgs
+}
+
+// NodeStatus is one node as keaops status reports it.
+type NodeStatus struct {
+	Node    string   `json:"node"`
+	Role    string   `json:"role,omitempty"`
+	Version string   `json:"version,omitempty"`
+	PID     int      `json:"pid,omitempty"`
+	Uptime  int      `json:"uptime_s,omitempty"`
+	HAState string   `json:"ha_state,omitempty"`
+	Serving []string `json:"serving,omitempty"`
+	InTouch bool     `json:"partner_in_touch"`
+	Drift   bool     `json:"drift"`
+	Error   string   `json:"error,omitempty"`
+}
+
+func newStatusCmd(stdout io.Writer) *cobra.Command {
+	var a StatusArgs
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show each node's Kea version, uptime, HA state and drift",
+		Long: `status asks every node of the site for its version, process, HA state
+(and which scopes it serves), whether it is in touch with its partner, and
+whether its configuration was changed outside keaops (drift).
+
+Exit codes: 0 every node answers and is in a normal HA state, 1 otherwise.`,
+		Example: `  keaops status
+  keaops status --format json`,
+		Args: cobra.NoArgs,
+		RunE: runE(func(ctx context.Context) (int, error) { return Status(ctx, a, stdout) }),
+	}
+	a.SiteArgs.flags(cmd)
+	cmd.Flags().StringVar(&a.Format, "format", "text", "output format: text or json")
+	a.Conn.flags(cmd)
+	return cmd
+}
+
+// Status runs keaops status.
+func Status(ctx context.Context, a StatusArgs, out io.Writer) (int, error) {
+	site, findings, err := LoadAndValidate(ctx, a.SiteArgs)
+	if err != nil {
+		return ExitProblems, err
+	}
+	if site == nil || findings.HasErrors() {
+		printFindings(out, a.Site, site, findings)
+		return ExitProblems, nil
+	}
+	clients, err := connect(site, a.Conn)
+	if err != nil {
+		return ExitProblems, err
+	}
+	rows := make([]NodeStatus, len(site.Nodes))
+	var wg sync.WaitGroup
+	for i, n := range site.Nodes {
+		wg.Go(func() {
+			r := &rows[i]
+			r.Node, r.Role = n.Name, string(n.Role)
+			cctx, cancel := context.WithTimeout(ctx, a.Conn.Timeout)
+			defer cancel()
+			c := clients[n.Name]
+			v, err := c.Version(cctx)
+			if err != nil {
+				r.Error = err.Error()
+				return
+			}
+			r.Version = v
+			st, err := c.Status(cctx)
+			if err != nil {
+				r.Error = err.Error()
+				return
+			}
+			r.PID, r.Uptime = st.PID, st.Uptime
+			if len(st.HA) > 0 {
+				l := st.HA[0].Servers.Local
+				r.HAState, r.Serving, r.InTouch = l.State, l.Scopes, st.HA[0].Servers.Remote.InTouch
+			}
+			if cfg, err := c.ConfigGet(cctx); err == nil {
+				if live, err := keaconfig.Parse(cfg.Dhcp4, n.Name); err == nil {
+					r.Drift = deploy.Drifted(live)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	healthy := true
+	for _, r := range rows {
+		if r.Error != "" || (len(site.Nodes) > 1 && !slices.Contains([]string{"hot-standby", "load-balancing", "passive-backup", "backup"}, r.HAState)) {
+			healthy = false
+		}
+	}
+	if a.Format == "json" {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rows); err != nil {
+			return ExitProblems, err
+		}
+	} else {
+		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "NODE\tROLE\tKEA\tUPTIME\tHA STATE\tSERVING\tPARTNER\tDRIFT")
+		for _, r := range rows {
+			if r.Error != "" {
+				fmt.Fprintf(tw, "%s\t%s\tERROR: %s\n", r.Node, r.Role, r.Error)
+				continue
+			}
+			partner := "in touch"
+			if !r.InTouch {
+				partner = "NOT in touch"
+			}
+			if r.HAState == "" {
+				partner = "-"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Node, r.Role, r.Version, time.Duration(r.Uptime)*time.Second,
+				orDash(r.HAState), orDash(strings.Join(r.Serving, ",")), partner, map[bool]string{false: "no", true: "YES"}[r.Drift])
+		}
+		tw.Flush()
+	}
+	if !healthy {
+		return ExitProblems, nil
+	}
+	return ExitOK, nil
+}
