@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -73,3 +74,41 @@ func TestCrossNode(t *testing.T) {
 }
 
 func mustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
+
+func TestDiffAgainstRevision(t *testing.T) {
+	site := copyExample(t, "homelab")
+	dir := filepath.Dir(filepath.Join(site, "keaops.yaml"))
+	git := func(args ...string) {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.org", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.org")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	git("init", "-q", "-b", "main")
+	git("add", ".")
+	git("commit", "-qm", "base")
+	sitePath := filepath.Join(dir, "keaops.yaml")
+
+	code, out := run(t, "diff", "-s", sitePath, "--against", "main", "--exit-code")
+	if code != ExitOK || !strings.Contains(out, "all nodes: no changes") {
+		t.Fatalf("unchanged: exit %d\n%s", code, out)
+	}
+	appendReservation(t, sitePath, "  - {hostname: printer-4, hw-address: \"02:42:ac:11:00:08\", ip-address: 10.30.30.58}\n")
+	code, out = run(t, "diff", "-s", sitePath, "--against", "main", "--format", "markdown", "--exit-code")
+	if code != ExitChanges || !strings.Contains(out, "### keaops plan: 1 change on 1 of 1 node") ||
+		!strings.Contains(out, "| all nodes | `+` | reservation printer-4 02:42:ac:11:00:08 → 10.30.30.58 (IoT) | `"+filepath.Join(dir, "reservations.yaml")+":53:5` |") {
+		t.Fatalf("one reservation: exit %d\n%s", code, out)
+	}
+	// Renumbering a subnet is an error, even in a plan.
+	b, _ := os.ReadFile(filepath.Join(dir, "subnets.yaml"))
+	os.WriteFile(filepath.Join(dir, "subnets.yaml"), []byte(strings.Replace(string(b), "    vlan: 30\n", "    vlan: 30\n    id: 30\n", 1)), 0o644)
+	code, out = run(t, "diff", "-s", sitePath, "--against", "main")
+	if code != ExitProblems || !strings.Contains(out, "ERROR: changing the id of an existing subnet orphans its leases") {
+		t.Fatalf("renumbering: exit %d\n%s", code, out)
+	}
+	if code, out := run(t, "diff", "-s", sitePath, "--against", "no-such-rev"); code != ExitProblems || !strings.Contains(out, "resolving no-such-rev") {
+		t.Errorf("unknown revision: exit %d\n%s", code, out)
+	}
+}

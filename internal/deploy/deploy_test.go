@@ -1,0 +1,201 @@
+package deploy
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/keaops/keaops/internal/diff"
+	"github.com/keaops/keaops/internal/keaapi"
+	"github.com/keaops/keaops/internal/model"
+)
+
+func TestRolloutOrder(t *testing.T) {
+	n := func(name string, role model.Role, changes ...diff.Change) *node {
+		return &node{Target: Target{Name: name, Role: role}, res: &NodeResult{Changes: changes}}
+	}
+	add := diff.Change{Op: diff.Add, Kind: "subnet"}
+	remove := diff.Change{Op: diff.Remove, Kind: "subnet"}
+	res := diff.Change{Op: diff.Add, Kind: "reservation"}
+	for _, tc := range []struct {
+		name  string
+		nodes []*node
+		want  string
+	}{
+		{"reservations: standby first", []*node{n("a", model.RolePrimary, res), n("b", model.RoleStandby, res)}, "b,a"},
+		{"subnet added: standby first", []*node{n("a", model.RolePrimary, add), n("b", model.RoleStandby, add)}, "b,a"},
+		{"subnet removed only: primary first", []*node{n("b", model.RoleStandby, remove), n("a", model.RolePrimary, remove)}, "a,b"},
+		{"added and removed: standby first", []*node{n("a", model.RolePrimary, add, remove), n("b", model.RoleStandby, add, remove)}, "b,a"},
+		{"load-balancing with a backup", []*node{n("a", model.RolePrimary, res), n("b", model.RoleSecondary, res), n("c", model.RoleBackup, res)}, "b,c,a"},
+	} {
+		var got []string
+		for _, x := range rolloutOrder(tc.nodes) {
+			got = append(got, x.Name)
+		}
+		if strings.Join(got, ",") != tc.want {
+			t.Errorf("%s: order %v, want %s", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestHealthy(t *testing.T) {
+	st := func(state string, inTouch, interrupted bool) keaapi.Status {
+		var s keaapi.Status
+		h := keaapi.HAStatus{}
+		h.Servers.Local.State = state
+		h.Servers.Remote.InTouch, h.Servers.Remote.CommunicationInterrupted = inTouch, interrupted
+		s.HA = []keaapi.HAStatus{h}
+		return s
+	}
+	for _, tc := range []struct {
+		st   keaapi.Status
+		want string
+	}{
+		{st("hot-standby", true, false), ""},
+		{st("load-balancing", true, false), ""},
+		{st("backup", false, false), ""},
+		{st("waiting", true, false), "HA state is waiting, not normal"},
+		{st("partner-down", false, true), "HA state is partner-down, not normal"},
+		{st("hot-standby", false, false), "HA partner not in touch"},
+		{st("hot-standby", true, true), "communication-interrupted true"},
+		{keaapi.Status{}, "reports no HA relationship"},
+	} {
+		err := healthy(tc.st)
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("healthy(%+v) = %v, want %q", tc.st.HA, err, tc.want)
+		}
+	}
+}
+
+// fake is a Kea that keeps its config in memory and records calls.
+type fake struct {
+	mu       sync.Mutex
+	name     string
+	config   json.RawMessage
+	calls    []string
+	testErr  error
+	setErr   error
+	onGet    func(f *fake) // runs before each config-get answer
+	getCount int
+}
+
+func (f *fake) record(c string)                         { f.mu.Lock(); f.calls = append(f.calls, c); f.mu.Unlock() }
+func (f *fake) Version(context.Context) (string, error) { f.record("version-get"); return "2.2.0", nil }
+func (f *fake) Status(context.Context) (keaapi.Status, error) {
+	f.record("status-get")
+	var s keaapi.Status
+	s.PID = 42
+	return s, nil
+}
+func (f *fake) ConfigGet(context.Context) (keaapi.Config, error) {
+	f.record("config-get")
+	f.getCount++
+	if f.onGet != nil {
+		f.onGet(f)
+	}
+	return keaapi.Config{Dhcp4: f.config}, nil
+}
+func (f *fake) ConfigTest(context.Context, json.RawMessage) error {
+	f.record("config-test")
+	return f.testErr
+}
+func (f *fake) ConfigSet(_ context.Context, c json.RawMessage) (string, error) {
+	f.record("config-set")
+	if f.setErr != nil {
+		return "", f.setErr
+	}
+	f.config = c
+	return "", nil
+}
+func (f *fake) ConfigWrite(context.Context) error          { f.record("config-write"); return nil }
+func (f *fake) ConfigHash(context.Context) (string, error) { return "", keaapi.ErrUnsupported }
+
+func cfg(reservations string) json.RawMessage {
+	return json.RawMessage(`{"subnet4": [{"id": 1, "subnet": "192.0.2.0/24", "reservations": [` + reservations + `]}]}`)
+}
+
+const r10 = `{"hw-address": "02:00:00:00:00:10", "ip-address": "192.0.2.10"}`
+const r11 = `{"hw-address": "02:00:00:00:00:11", "ip-address": "192.0.2.11"}`
+
+func targets(fs ...*fake) []Target {
+	var ts []Target
+	for _, f := range fs {
+		role := model.RoleStandby
+		if f.name == "a" {
+			role = model.RolePrimary
+		}
+		ts = append(ts, Target{Name: f.name, Role: role, API: f, Config: cfg(r10 + "," + r11)})
+	}
+	return ts
+}
+
+func has(calls []string, c string) bool {
+	for _, x := range calls {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+func TestRunConfigTestRefusalChangesNothing(t *testing.T) {
+	a := &fake{name: "a", config: cfg(r10)}
+	b := &fake{name: "b", config: cfg(r10), testErr: &keaapi.Error{Command: "config-test", Result: 1, Text: "bad"}}
+	_, err := Run(context.Background(), targets(a, b), Options{})
+	if err == nil || !strings.Contains(err.Error(), "nothing was changed") {
+		t.Fatalf("err = %v", err)
+	}
+	if has(a.calls, "config-set") || has(b.calls, "config-set") {
+		t.Errorf("config-set was called: a %v, b %v", a.calls, b.calls)
+	}
+}
+
+func TestRunCatchesAConcurrentChange(t *testing.T) {
+	a := &fake{name: "a", config: cfg(r10)}
+	b := &fake{name: "b", config: cfg(r10)}
+	// Between preflight and the primary's turn, someone else changes it.
+	a.onGet = func(f *fake) {
+		if f.getCount == 2 {
+			f.config = cfg(r10 + `, {"hw-address": "02:00:00:00:00:99", "ip-address": "192.0.2.99"}`)
+		}
+	}
+	res, err := Run(context.Background(), targets(a, b), Options{})
+	if err == nil || !strings.Contains(err.Error(), "changed since preflight") {
+		t.Fatalf("err = %v", err)
+	}
+	if has(a.calls, "config-set") {
+		t.Errorf("the primary was set although it had changed: %v", a.calls)
+	}
+	// The standby had been changed: it is put back.
+	if !res.Nodes[1].RolledBack || string(b.config) != string(cfg(r10)) {
+		t.Errorf("standby not rolled back: %+v, config %s", res.Nodes[1], b.config)
+	}
+}
+
+func TestRunNoChangesNoCalls(t *testing.T) {
+	a := &fake{name: "a", config: cfg(r10 + "," + r11)}
+	res, err := Run(context.Background(), targets(a), Options{})
+	if err != nil || res.Changed() {
+		t.Fatalf("err = %v, changed = %v", err, res.Changed())
+	}
+	for _, c := range a.calls {
+		if c != "version-get" && c != "status-get" && c != "config-get" {
+			t.Errorf("unchanged node got %s", c)
+		}
+	}
+}
+
+func TestRunRefusesDrift(t *testing.T) {
+	// A config recording a fingerprint that does not match its content.
+	drifted := json.RawMessage(`{"user-context": {"keaops": {"fingerprint": "sha256:00"}}, "subnet4": []}`)
+	a := &fake{name: "a", config: drifted}
+	_, err := Run(context.Background(), targets(a), Options{})
+	if err == nil || !strings.Contains(err.Error(), "changed outside keaops") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := Run(context.Background(), targets(a), Options{Force: true}); err != nil {
+		t.Errorf("--force: %v", err)
+	}
+}
