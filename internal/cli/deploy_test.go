@@ -66,7 +66,7 @@ func reloads(t *testing.T, nodes map[string]*keatest.Node) map[string]int {
 	return out
 }
 
-func waitPairHealthy(t *testing.T, nodes map[string]*keatest.Node) {
+func waitPairHealthy(t testing.TB, nodes map[string]*keatest.Node) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

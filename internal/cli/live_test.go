@@ -41,7 +41,7 @@ defaults: {valid-lifetime: 3600}
 
 // startRendered renders a site and starts its nodes on this machine from
 // the rendered files, secrets resolved as the deployer will.
-func startRendered(t *testing.T, sitePath string, dirs map[string]keatest.Dirs) map[string]*keatest.Node {
+func startRendered(t testing.TB, sitePath string, dirs map[string]keatest.Dirs) map[string]*keatest.Node {
 	t.Helper()
 	keatest.Require(t)
 	site, findings, err := LoadAndValidate(context.Background(), SiteArgs{Site: sitePath})

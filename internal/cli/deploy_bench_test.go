@@ -1,0 +1,136 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/keaops/keaops/internal/deploy"
+	"github.com/keaops/keaops/internal/keaapi"
+	"github.com/keaops/keaops/internal/keatest"
+	"github.com/keaops/keaops/internal/sitegen"
+)
+
+// timed wraps a node's API and adds the time of its heavy calls to kea.
+type timed struct {
+	deploy.API
+	mu  *sync.Mutex
+	kea *time.Duration
+}
+
+func (t timed) add(start time.Time) { t.mu.Lock(); *t.kea += time.Since(start); t.mu.Unlock() }
+func (t timed) ConfigGet(ctx context.Context) (keaapi.Config, error) {
+	defer t.add(time.Now())
+	return t.API.ConfigGet(ctx)
+}
+func (t timed) ConfigTest(ctx context.Context, c json.RawMessage) error {
+	defer t.add(time.Now())
+	return t.API.ConfigTest(ctx, c)
+}
+func (t timed) ConfigSet(ctx context.Context, c json.RawMessage) (string, error) {
+	defer t.add(time.Now())
+	return t.API.ConfigSet(ctx, c)
+}
+func (t timed) ConfigWrite(ctx context.Context) error {
+	defer t.add(time.Now())
+	return t.API.ConfigWrite(ctx)
+}
+
+// BenchmarkDeploy10k deploys one new reservation into a 10,000-reservation
+// site (500 subnets) on a live Kea 2.2 pair, and splits each deploy into:
+//
+//	kea-s:     time inside Kea's config-get, config-test, config-set and
+//	           config-write calls (parsing, applying, writing 10k hosts)
+//	ha-wait-s: time waiting for HA to return to normal after each config-set
+//	           (heartbeats; 1 s heartbeat-delay here)
+//	keaops-s:  the rest: load and check the site, render, diff, preflight
+func BenchmarkDeploy10k(b *testing.B) {
+	keatest.Require(b)
+	gen := b.TempDir()
+	if err := sitegen.Write(gen, sitegen.Spec{Subnets: 500, Reservations: 10000, Mode: "hot-standby"}); err != nil {
+		b.Fatal(err)
+	}
+	site, dirs := benchPair(b, gen)
+	nodes := startRendered(b, site, dirs)
+	waitPairHealthy(b, nodes)
+	var kea, haWait, total time.Duration
+	var mu sync.Mutex
+	for i := 0; b.Loop(); i++ {
+		appendReservationB(b, site, fmt.Sprintf("  - {hostname: bench-%d, hw-address: \"02:be:00:00:%02x:%02x\", ip-address: 10.1.0.%d}\n", i, i>>8, i&255, 100+i%100))
+		start := time.Now()
+		s, findings, err := LoadAndValidate(context.Background(), SiteArgs{Site: site})
+		if err != nil || findings.HasErrors() {
+			b.Fatal(err, findings)
+		}
+		ts, err := Targets(s, ConnArgs{Timeout: time.Minute})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for j := range ts {
+			ts[j].API = timed{API: ts[j].API, mu: &mu, kea: &kea}
+		}
+		var waitStart time.Time
+		progress := func(_, step string) {
+			mu.Lock()
+			defer mu.Unlock()
+			if !waitStart.IsZero() {
+				haWait += time.Since(waitStart)
+				waitStart = time.Time{}
+			}
+			if strings.HasPrefix(step, "waiting for HA") {
+				waitStart = time.Now()
+			}
+		}
+		if _, err := deploy.Run(context.Background(), ts, deploy.Options{Version: "2.2", HA: true, HATimeout: time.Minute, Progress: progress}); err != nil {
+			b.Fatal(err)
+		}
+		total += time.Since(start)
+	}
+	n := float64(b.N)
+	b.ReportMetric((total-kea-haWait).Seconds()/n, "keaops-s/op")
+	b.ReportMetric(kea.Seconds()/n, "kea-s/op")
+	b.ReportMetric(haWait.Seconds()/n, "ha-wait-s/op")
+}
+
+// benchPair is livePair with a generated site's subnets and reservations.
+func benchPair(b *testing.B, gen string) (string, map[string]keatest.Dirs) {
+	dir := b.TempDir()
+	dirs := map[string]keatest.Dirs{}
+	var nodes strings.Builder
+	for _, n := range []struct{ name, role string }{{"kea-a", "primary"}, {"kea-b", "standby"}} {
+		d := keatest.NewDirs(b, filepath.Join(dir, n.name))
+		dirs[n.name] = d
+		u := fmt.Sprintf("http://127.0.0.1:%d/", keatest.FreePort(b))
+		fmt.Fprintf(&nodes, "  - name: %s\n    role: %s\n    control-url: %s\n    ha-url: %s\n    paths: {control-socket: %s, lease-file: %s, log-file: %s}\n",
+			n.name, n.role, u, u, filepath.Join(d.Run, "kea4-ctrl.sock"), filepath.Join(d.Lib, "leases.csv"), filepath.Join(d.Log, "kea-dhcp4.log"))
+	}
+	site := `kea-version: "2.2"
+control-auth: {user: kea-api, password: {env: KEAOPS_TEST_PASSWORD}}
+ha: {mode: hot-standby, heartbeat-delay: 1000, max-response-delay: 3000, max-ack-delay: 1000, max-unacked-clients: 0, sync-timeout: 30000}
+multi-threading: {enable: false}
+defaults: {valid-lifetime: 3600}
+nodes:
+` + nodes.String()
+	os.WriteFile(filepath.Join(dir, "keaops.yaml"), []byte(site), 0o644)
+	for _, f := range []string{"subnets.yaml", "reservations.yaml"} {
+		data, _ := os.ReadFile(filepath.Join(gen, f))
+		os.WriteFile(filepath.Join(dir, f), data, 0o644)
+	}
+	os.Setenv("KEAOPS_TEST_PASSWORD", livePassword)
+	return filepath.Join(dir, "keaops.yaml"), dirs
+}
+
+func appendReservationB(b *testing.B, site, line string) {
+	f, err := os.OpenFile(filepath.Join(filepath.Dir(site), "reservations.yaml"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	f.WriteString(line)
+}
