@@ -71,7 +71,7 @@ func TestFieldFamilies(t *testing.T) {
 		{family: "load-balancing",
 			site:    strings.Replace(strings.Replace(familySite, "hot-standby", "load-balancing", 1), "role: standby", "role: secondary", 1),
 			subnets: "subnets:\n  - {name: A, prefix: 10.1.0.0/24, pools: [10.1.0.100-10.1.0.201]}\n",
-			markers: []string{`"mode": "load-balancing"`, `"pool": "10.1.0.100 - 10.1.0.150"`, `"client-class": "HA_n1"`, `"pool": "10.1.0.151 - 10.1.0.201"`, `"client-class": "HA_n2"`, `"role": "secondary"`}},
+			markers: []string{`"mode": "load-balancing"`, `"pool": "10.1.0.100-10.1.0.150"`, `"client-class": "HA_n1"`, `"pool": "10.1.0.151-10.1.0.201"`, `"client-class": "HA_n2"`, `"role": "secondary"`}},
 	} {
 		t.Run(tc.family, func(t *testing.T) {
 			dir := t.TempDir()

@@ -248,16 +248,18 @@ func subnet(s *model.Site, r rules, sn *model.Subnet, res []*model.Reservation, 
 
 	pools := make([]any, 0, len(sn.Pools))
 	for _, p := range sn.Pools {
+		// Pools are written as Kea prints them ("a-b"), so a raw diff
+		// against a live config-get shows no spelling differences.
 		if lb[0] != "" {
 			// Load balancing: each server serves its half of every pool,
 			// selected by the HA_<server> class Kea assigns to clients.
 			a, b := p.Range().From(), p.Range().To()
 			mid := midpoint(a.As4(), b.As4())
-			pools = append(pools, pool(r, p, a.String()+" - "+mid.lo, "HA_"+lb[0]))
-			pools = append(pools, pool(r, p, mid.hi+" - "+b.String(), "HA_"+lb[1]))
+			pools = append(pools, pool(r, p, a.String()+"-"+mid.lo, "HA_"+lb[0]))
+			pools = append(pools, pool(r, p, mid.hi+"-"+b.String(), "HA_"+lb[1]))
 			continue
 		}
-		pools = append(pools, pool(r, p, p.From.String()+" - "+p.To.String(), p.ClientClass))
+		pools = append(pools, pool(r, p, p.From.String()+"-"+p.To.String(), p.ClientClass))
 	}
 	if len(pools) > 0 {
 		m["pools"] = pools

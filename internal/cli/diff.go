@@ -3,8 +3,11 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"iter"
+	"maps"
 	"net/url"
 	"os"
 	"slices"
@@ -14,6 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/keaops/keaops/generators/kea"
 	"github.com/keaops/keaops/internal/artifact"
 	"github.com/keaops/keaops/internal/deploy"
 	"github.com/keaops/keaops/internal/diff"
@@ -33,6 +37,7 @@ type DiffArgs struct {
 	Against  string
 	Format   string
 	ExitCode bool
+	JSONDiff bool
 	Conn     ConnArgs
 }
 
@@ -81,6 +86,7 @@ must not be rolled out, 2 with --exit-code: there are changes.`,
 	cmd.Flags().StringVar(&a.Against, "against", "", "compare with the inputs at this Git revision instead of the live nodes")
 	cmd.Flags().StringVar(&a.Format, "format", "text", "output format: text, markdown or json")
 	cmd.Flags().BoolVar(&a.ExitCode, "exit-code", false, "exit 2 when there are changes")
+	cmd.Flags().BoolVar(&a.JSONDiff, "json-diff", false, "also show the raw JSON differences of each node's config (paths the rendered config sets)")
 	a.Conn.flags(cmd)
 	return cmd
 }
@@ -94,6 +100,8 @@ type Plan struct {
 	// Errors are problems across nodes (a subnet on one node only, ids
 	// that differ between the nodes).
 	Errors []string `json:"errors,omitempty"`
+	// JSONDiff holds, with --json-diff, each node's raw JSON differences.
+	JSONDiff map[string][]string `json:"json_diff,omitempty"`
 }
 
 // NodePlan is one node's changes; Node is "all nodes" for a Git diff.
@@ -132,9 +140,9 @@ func Diff(ctx context.Context, a DiffArgs, out io.Writer) (int, error) {
 	}
 	var plan Plan
 	if a.Against != "" {
-		plan, err = againstRevision(ctx, site, a.Site, a.Against)
+		plan, err = againstRevision(ctx, site, a.SiteArgs, a.Against, a.JSONDiff)
 	} else {
-		plan, err = againstLive(ctx, site, a.Conn)
+		plan, err = againstLive(ctx, site, a.Conn, a.JSONDiff)
 	}
 	if err != nil {
 		return ExitProblems, err
@@ -154,13 +162,13 @@ func Diff(ctx context.Context, a DiffArgs, out io.Writer) (int, error) {
 
 // againstRevision diffs the inputs as they were at rev with the work tree.
 // An input that did not exist then reads as empty: everything is new.
-func againstRevision(ctx context.Context, want *model.Site, sitePath, rev string) (Plan, error) {
-	files, err := gitrev.At(sitePath, rev)
+func againstRevision(ctx context.Context, want *model.Site, a SiteArgs, rev string, jsonDiff bool) (Plan, error) {
+	files, err := gitrev.At(a.Site, rev)
 	if err != nil {
 		return Plan{}, err
 	}
 	plan := Plan{Against: rev, Revision: files.Revision()}
-	have, findings, err := yamlsrc.LoadFrom(ctx, files, sitePath)
+	have, findings, err := yamlsrc.LoadFrom(ctx, files, a.Site)
 	if err != nil {
 		return Plan{}, err
 	}
@@ -171,16 +179,51 @@ func againstRevision(ctx context.Context, want *model.Site, sitePath, rev string
 		}
 	}
 	plan.Nodes = []NodePlan{{Node: "all nodes", Changes: diff.Sites(have, want)}}
+	if jsonDiff {
+		if a.Override != "" {
+			if _, err := yamlsrc.ApplyOverrides(ctx, yamlsrc.OS, a.Override, have); err != nil {
+				return Plan{}, err
+			}
+		}
+		base, berr := Artifacts(have)
+		head, herr := Artifacts(want)
+		if berr != nil || herr != nil {
+			plan.Errors = append(plan.Errors, fmt.Sprintf("raw JSON diff unavailable: %v", errors.Join(berr, herr)))
+			return plan, nil
+		}
+		plan.JSONDiff = map[string][]string{}
+		for _, n := range want.Nodes {
+			name := n.Name + "/" + kea.Dhcp4File
+			h, _ := keaconfig.Unwrap(base.Files[name])
+			if h == nil {
+				h = json.RawMessage("{}")
+			}
+			w, _ := keaconfig.Unwrap(head.Files[name])
+			lines, err := diff.JSON(h, w, true)
+			if err != nil {
+				return Plan{}, err
+			}
+			plan.JSONDiff[n.Name] = lines
+		}
+	}
 	return plan, nil
 }
 
 // againstLive reads every node's running configuration and diffs it.
-func againstLive(ctx context.Context, want *model.Site, conn ConnArgs) (Plan, error) {
+func againstLive(ctx context.Context, want *model.Site, conn ConnArgs, jsonDiff bool) (Plan, error) {
 	clients, err := connect(want, conn)
 	if err != nil {
 		return Plan{}, err
 	}
 	plan := Plan{Against: "live", Nodes: make([]NodePlan, len(want.Nodes))}
+	var rendered artifact.Set
+	if jsonDiff {
+		if rendered, err = Artifacts(want); err != nil {
+			return Plan{}, err
+		}
+		plan.JSONDiff = make(map[string][]string, len(want.Nodes))
+	}
+	var mu sync.Mutex
 	live := make([]*model.Site, len(want.Nodes))
 	var wg sync.WaitGroup
 	for i, n := range want.Nodes {
@@ -205,6 +248,17 @@ func againstLive(ctx context.Context, want *model.Site, conn ConnArgs) (Plan, er
 			live[i] = have
 			plan.Nodes[i].Changes = diff.Sites(have, want)
 			plan.Nodes[i].Drift = deploy.Drifted(have)
+			if jsonDiff {
+				w, _ := keaconfig.Unwrap(rendered.Files[n.Name+"/"+kea.Dhcp4File])
+				lines, err := diff.JSON(cfg.Dhcp4, w, false)
+				if err != nil {
+					plan.Nodes[i].Error = err.Error()
+					return
+				}
+				mu.Lock()
+				plan.JSONDiff[n.Name] = lines
+				mu.Unlock()
+			}
 		})
 	}
 	wg.Wait()
@@ -364,11 +418,28 @@ func writeText(out io.Writer, p Plan, color bool) error {
 			fmt.Fprintln(out, line)
 		}
 	}
+	for node, lines := range sortedJSON(p.JSONDiff) {
+		fmt.Fprintf(out, "raw JSON, %s (%s):\n", node, count(len(lines), "difference"))
+		for _, l := range lines {
+			fmt.Fprintln(out, "  "+l)
+		}
+	}
 	for _, e := range p.Errors {
 		fmt.Fprintln(out, paint("1;31", "ERROR: "+e))
 	}
 	_, err := fmt.Fprintln(out, summary(p))
 	return err
+}
+
+// sortedJSON iterates raw JSON diffs by node name.
+func sortedJSON(m map[string][]string) iter.Seq2[string, []string] {
+	return func(yield func(string, []string) bool) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			if !yield(k, m[k]) {
+				return
+			}
+		}
+	}
 }
 
 func writeMarkdown(out io.Writer, p Plan) error {
@@ -414,6 +485,9 @@ func writeMarkdown(out io.Writer, p Plan) error {
 			}
 		}
 		b.WriteString("```\n</details>\n")
+	}
+	for node, lines := range sortedJSON(p.JSONDiff) {
+		fmt.Fprintf(&b, "\n<details><summary>Raw JSON, %s (%s)</summary>\n\n```\n%s\n```\n</details>\n", mdEscape(node), count(len(lines), "difference"), strings.Join(lines, "\n"))
 	}
 	_, err := io.WriteString(out, b.String())
 	return err

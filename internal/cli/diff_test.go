@@ -31,6 +31,11 @@ func TestDiffLive(t *testing.T) {
 	if code != ExitChanges || !strings.HasSuffix(out, want) {
 		t.Fatalf("diff after adding a reservation: exit %d\n%s\nwant suffix:\n%s", code, out, want)
 	}
+	code, out = run(t, "diff", "-s", site, "--json-diff")
+	if code != ExitOK || !strings.Contains(out, "raw JSON, kea-solo (2 differences):") || !strings.Contains(out, "subnet4[0].reservations[1]: (absent) → {…}") ||
+		!strings.Contains(out, "user-context.keaops.fingerprint:") || strings.Contains(out, livePassword) {
+		t.Fatalf("--json-diff against the live node: exit %d\n%s", code, out)
+	}
 	code, out = run(t, "diff", "-s", site, "--format", "json")
 	var plan Plan
 	if err := json.Unmarshal([]byte(out), &plan); err != nil || code != ExitOK || len(plan.Nodes[0].Changes) != 1 || plan.Nodes[0].Changes[0].Kind != "reservation" {
@@ -107,6 +112,12 @@ func TestDiffAgainstRevision(t *testing.T) {
 	code, out = run(t, "diff", "-s", sitePath, "--against", "main")
 	if code != ExitProblems || !strings.Contains(out, "ERROR: changing the id of an existing subnet orphans its leases") {
 		t.Fatalf("renumbering: exit %d\n%s", code, out)
+	}
+	git("checkout", "-q", "subnets.yaml")
+	code, out = run(t, "diff", "-s", sitePath, "--against", "main", "--json-diff")
+	if code != ExitOK || !strings.Contains(out, "raw JSON, kea-primary (") ||
+		!strings.Contains(out, "raw JSON, kea-secondary (2 differences):\n  subnet4[1].reservations[3]: (absent) → {…}\n  user-context.keaops.fingerprint:") {
+		t.Errorf("--json-diff against a revision: exit %d\n%s", code, out)
 	}
 	if code, out := run(t, "diff", "-s", sitePath, "--against", "no-such-rev"); code != ExitProblems || !strings.Contains(out, "resolving no-such-rev") {
 		t.Errorf("unknown revision: exit %d\n%s", code, out)

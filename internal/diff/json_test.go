@@ -1,0 +1,37 @@
+package diff
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestJSON(t *testing.T) {
+	have := `{"valid-lifetime": 7200, "renew-timer": 900, "subnet4": [{"id": 1, "pools": [{"pool": "a"}]}],
+	  "hooks-libraries": [{"parameters": {"peers": [{"basic-auth-password": "real-secret"}]}}], "kea-default": true}`
+	want := `{"valid-lifetime": 3600, "subnet4": [{"id": 1, "pools": [{"pool": "a"}, {"pool": "b"}]}, {"id": 2}],
+	  "hooks-libraries": [{"parameters": {"peers": [{"basic-auth-password": "${keaops-secret:env:X}"}]}}]}`
+	got, err := JSON([]byte(have), []byte(want), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantLines := []string{
+		`subnet4[0].pools[1]: (absent) → {…}`,
+		`subnet4[1]: (absent) → {…}`,
+		`valid-lifetime: 7200 → 3600`,
+	}
+	if strings.Join(got, "\n") != strings.Join(wantLines, "\n") {
+		t.Errorf("one way:\n%s", strings.Join(got, "\n"))
+	}
+	both, _ := JSON([]byte(have), []byte(want), true)
+	if !strings.Contains(strings.Join(both, "\n"), "renew-timer: 900 → (absent)") {
+		t.Errorf("both ways:\n%s", strings.Join(both, "\n"))
+	}
+	for _, l := range append(got, both...) {
+		if strings.Contains(l, "real-secret") {
+			t.Errorf("secret printed: %s", l)
+		}
+	}
+	if _, err := JSON([]byte("{"), []byte("{}"), false); err == nil {
+		t.Error("bad JSON accepted")
+	}
+}
