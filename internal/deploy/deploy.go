@@ -103,6 +103,8 @@ type node struct {
 	wantSite *model.Site
 	pid      int
 	touched  bool
+	// hash is Kea's hash of the config it accepted (2.4+; "" on 2.2).
+	hash string
 }
 
 // Run rolls targets out. The returned error says why the rollout stopped;
@@ -310,9 +312,11 @@ func apply(ctx context.Context, n *node, all []*node, o Options) error {
 	}
 	o.Progress(n.Name, "config-set")
 	n.touched = true // from here on a failure may leave it serving nothing
-	if _, err := n.API.ConfigSet(ctx, n.Config); err != nil {
+	hash, err := n.API.ConfigSet(ctx, n.Config)
+	if err != nil {
 		return err
 	}
+	n.hash = hash
 	if o.HA {
 		o.Progress(n.Name, "waiting for HA to settle")
 		if err := waitHA(ctx, all, o); err != nil {
@@ -370,6 +374,17 @@ func verify(ctx context.Context, changed, all []*node, o Options) error {
 		}
 		if cs := diff.Sites(now, n.wantSite); len(cs) > 0 {
 			return fmt.Errorf("%s: after the rollout it does not run the rendered config: %s", n.Name, cs[0])
+		}
+		// 2.4+: the running config is, byte for byte in Kea's own terms,
+		// the one config-set accepted.
+		if n.hash != "" {
+			h, err := n.API.ConfigHash(ctx)
+			if err != nil {
+				return fmt.Errorf("%s: verifying: %w", n.Name, err)
+			}
+			if !strings.EqualFold(h, n.hash) {
+				return fmt.Errorf("%s: config-hash-get %s differs from the hash config-set returned (%s): the config changed during the rollout", n.Name, h, n.hash)
+			}
 		}
 		st, err := n.API.Status(ctx)
 		if err != nil {

@@ -79,6 +79,9 @@ type fake struct {
 	setErr   error
 	onGet    func(f *fake) // runs before each config-get answer
 	getCount int
+	// hashes: config-set returns setHash, config-hash-get returns getHash
+	// (2.4+ behaviour); both empty means 2.2.
+	setHash, getHash string
 }
 
 func (f *fake) record(c string)                         { f.mu.Lock(); f.calls = append(f.calls, c); f.mu.Unlock() }
@@ -107,10 +110,16 @@ func (f *fake) ConfigSet(_ context.Context, c json.RawMessage) (string, error) {
 		return "", f.setErr
 	}
 	f.config = c
-	return "", nil
+	return f.setHash, nil
 }
-func (f *fake) ConfigWrite(context.Context) error          { f.record("config-write"); return nil }
-func (f *fake) ConfigHash(context.Context) (string, error) { return "", keaapi.ErrUnsupported }
+func (f *fake) ConfigWrite(context.Context) error { f.record("config-write"); return nil }
+func (f *fake) ConfigHash(context.Context) (string, error) {
+	f.record("config-hash-get")
+	if f.getHash == "" {
+		return "", keaapi.ErrUnsupported
+	}
+	return f.getHash, nil
+}
 
 func cfg(reservations string) json.RawMessage {
 	return json.RawMessage(`{"subnet4": [{"id": 1, "subnet": "192.0.2.0/24", "reservations": [` + reservations + `]}]}`)
@@ -197,5 +206,23 @@ func TestRunRefusesDrift(t *testing.T) {
 	}
 	if _, err := Run(context.Background(), targets(a), Options{Force: true}); err != nil {
 		t.Errorf("--force: %v", err)
+	}
+}
+
+func TestRunVerifiesHash(t *testing.T) {
+	// 2.4+: matching hashes verify; a mismatch is a failed rollout, rolled back.
+	ok := &fake{name: "a", config: cfg(r10), setHash: "ABC", getHash: "abc"}
+	if _, err := Run(context.Background(), targets(ok), Options{}); err != nil || !has(ok.calls, "config-hash-get") {
+		t.Fatalf("matching hash: %v, calls %v", err, ok.calls)
+	}
+	bad := &fake{name: "a", config: cfg(r10), setHash: "ABC", getHash: "DEF"}
+	res, err := Run(context.Background(), targets(bad), Options{})
+	if err == nil || !strings.Contains(err.Error(), "differs from the hash config-set returned") || !res.Nodes[0].RolledBack {
+		t.Fatalf("mismatch: %v %+v", err, res.Nodes[0])
+	}
+	// 2.2: no hash, no config-hash-get.
+	old := &fake{name: "a", config: cfg(r10)}
+	if _, err := Run(context.Background(), targets(old), Options{}); err != nil || has(old.calls, "config-hash-get") {
+		t.Fatalf("2.2: %v, calls %v", err, old.calls)
 	}
 }
