@@ -83,6 +83,9 @@ step "keaops deploy"
 step "keaops diff again"
 "$keaops" diff --site "$site" --override "$work/local.yaml" --exit-code
 
+step "keaops deploy again (nothing to do: no node is touched)"
+"$keaops" deploy --site "$site" --override "$work/local.yaml" --yes
+
 step "keaops status"
 "$keaops" status --site "$site" --override "$work/local.yaml"
 

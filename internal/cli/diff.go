@@ -46,12 +46,16 @@ type ConnArgs struct {
 	// Endpoints override nodes' control URLs: "kea-primary=http://127.0.0.1:8001/".
 	Endpoints []string
 	CAFile    string
-	Timeout   time.Duration
+	// CertFile and KeyFile are a client certificate for mutual TLS.
+	CertFile, KeyFile string
+	Timeout           time.Duration
 }
 
 func (c *ConnArgs) flags(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&c.Endpoints, "endpoint", nil, "reach a node at another control URL, NODE=URL (repeatable; for staging or local pairs)")
 	cmd.Flags().StringVar(&c.CAFile, "ca-file", "", "CA bundle to verify https control endpoints")
+	cmd.Flags().StringVar(&c.CertFile, "cert-file", "", "client certificate for control endpoints that require mutual TLS")
+	cmd.Flags().StringVar(&c.KeyFile, "key-file", "", "the client certificate's key")
 	cmd.Flags().DurationVar(&c.Timeout, "timeout", 30*time.Second, "time limit for each call to a node")
 }
 
@@ -337,7 +341,8 @@ func connect(site *model.Site, conn ConnArgs) (map[string]*keaapi.Client, error)
 		if _, err := url.Parse(u); err != nil || u == "" {
 			return nil, fmt.Errorf("node %s: no usable control URL", n.Name)
 		}
-		c, err := keaapi.New(keaapi.Endpoint{URL: u, Kind: kind, User: user, Password: password, CAFile: conn.CAFile, Timeout: conn.Timeout})
+		c, err := keaapi.New(keaapi.Endpoint{URL: u, Kind: kind, User: user, Password: password,
+			CAFile: conn.CAFile, CertFile: conn.CertFile, KeyFile: conn.KeyFile, Timeout: conn.Timeout})
 		if err != nil {
 			return nil, fmt.Errorf("node %s: %w", n.Name, err)
 		}
