@@ -200,16 +200,13 @@ func syncDir(dir string) error {
 
 // ReadManifest reads and checks dir's manifest.
 func ReadManifest(dir string) (Manifest, error) {
-	var m Manifest
 	b, err := os.ReadFile(filepath.Join(dir, ManifestFile))
 	if err != nil {
-		return m, fmt.Errorf("reading manifest: %w", err)
+		return Manifest{}, fmt.Errorf("reading manifest: %w", err)
 	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return m, fmt.Errorf("decoding %s: %w", filepath.Join(dir, ManifestFile), err)
-	}
-	if m.Format != FormatVersion {
-		return m, fmt.Errorf("%s: manifest format %d, this keaops reads %d", dir, m.Format, FormatVersion)
+	m, err := ParseManifest(b)
+	if err != nil {
+		return m, fmt.Errorf("%s: %w", dir, err)
 	}
 	return m, nil
 }
@@ -221,16 +218,35 @@ func ReadNode(dir, node string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return m.ReadNode(node, func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, node, name)) },
+		func() ([]string, error) {
+			entries, err := os.ReadDir(filepath.Join(dir, node))
+			names := make([]string, len(entries))
+			for i, e := range entries {
+				names[i] = e.Name()
+			}
+			return names, err
+		})
+}
+
+// ReadNode reads a node's files through read and checks each against the
+// manifest; list, when not nil, names the files present, and any the
+// manifest does not list is an error. The agent reads from a Git commit
+// this way, without a work tree.
+func (m Manifest) ReadNode(node string, read func(name string) ([]byte, error), list func() ([]string, error)) (map[string][]byte, error) {
 	entry, ok := m.Nodes[node]
 	if !ok {
-		return nil, fmt.Errorf("%s: the manifest has no node %q", dir, node)
+		return nil, fmt.Errorf("the manifest has no node %q", node)
 	}
 	out := make(map[string][]byte, len(entry.Files))
 	for name, want := range entry.Files {
-		if strings.ContainsAny(name, `/\`) || name == ".." {
-			return nil, fmt.Errorf("%s: manifest file name %q is not a plain name", dir, name)
+		if strings.ContainsAny(name, `/\`) || name == ".." || name == "." {
+			return nil, fmt.Errorf("manifest file name %q is not a plain name", name)
 		}
-		data, err := os.ReadFile(filepath.Join(dir, node, name))
+		if want.SHA256 == "" {
+			return nil, fmt.Errorf("%s/%s: the manifest has no digest for it", node, name)
+		}
+		data, err := read(name)
 		if err != nil {
 			return nil, fmt.Errorf("reading %s/%s: %w", node, name, err)
 		}
@@ -239,16 +255,30 @@ func ReadNode(dir, node string) (map[string][]byte, error) {
 		}
 		out[name] = data
 	}
-	entries, err := os.ReadDir(filepath.Join(dir, node))
-	if err != nil {
-		return nil, fmt.Errorf("listing %s: %w", node, err)
-	}
-	for _, e := range entries {
-		if _, ok := entry.Files[e.Name()]; !ok {
-			return nil, fmt.Errorf("%s/%s is not in the manifest", node, e.Name())
+	if list != nil {
+		names, err := list()
+		if err != nil {
+			return nil, fmt.Errorf("listing %s: %w", node, err)
+		}
+		for _, n := range names {
+			if _, ok := entry.Files[n]; !ok {
+				return nil, fmt.Errorf("%s/%s is not in the manifest", node, n)
+			}
 		}
 	}
 	return out, nil
+}
+
+// ParseManifest decodes and checks a manifest.
+func ParseManifest(b []byte) (Manifest, error) {
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, fmt.Errorf("decoding the manifest: %w", err)
+	}
+	if m.Format != FormatVersion {
+		return m, fmt.Errorf("manifest format %d, this keaops reads %d", m.Format, FormatVersion)
+	}
+	return m, nil
 }
 
 // WriteFileAtomic replaces path with data: a temporary file in the same

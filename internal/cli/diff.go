@@ -19,7 +19,6 @@ import (
 
 	"github.com/keaops/keaops/generators/kea"
 	"github.com/keaops/keaops/internal/artifact"
-	"github.com/keaops/keaops/internal/deploy"
 	"github.com/keaops/keaops/internal/diff"
 	"github.com/keaops/keaops/internal/gitrev"
 	"github.com/keaops/keaops/internal/keaapi"
@@ -251,7 +250,7 @@ func againstLive(ctx context.Context, want *model.Site, conn ConnArgs, jsonDiff 
 			}
 			live[i] = have
 			plan.Nodes[i].Changes = diff.Sites(have, want)
-			plan.Nodes[i].Drift = deploy.Drifted(have)
+			plan.Nodes[i].Drift = model.Drifted(have)
 			if jsonDiff {
 				w, _ := keaconfig.Unwrap(rendered.Files[n.Name+"/"+kea.Dhcp4File])
 				lines, err := diff.JSON(cfg.Dhcp4, w, false)

@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/keaops/keaops/internal/deploy"
+	"github.com/keaops/keaops/internal/model"
 	"github.com/keaops/keaops/sources/keaconfig"
 )
 
@@ -100,7 +100,7 @@ func Status(ctx context.Context, a StatusArgs, out io.Writer) (int, error) {
 			}
 			if cfg, err := c.ConfigGet(cctx); err == nil {
 				if live, err := keaconfig.Parse(cfg.Dhcp4, n.Name); err == nil {
-					r.Drift = deploy.Drifted(live)
+					r.Drift = model.Drifted(live)
 				}
 			}
 		})

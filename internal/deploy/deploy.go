@@ -217,7 +217,7 @@ func preflight(ctx context.Context, nodes []*node, o Options) error {
 			if self := keaconfig.ThisServer(cfg.Dhcp4); self != "" && self != n.Name {
 				return fmt.Errorf("the server at this endpoint calls itself %q: wrong endpoint, or a config copied between nodes", self)
 			}
-			if Drifted(n.prevSite) && !o.Force {
+			if model.Drifted(n.prevSite) && !o.Force {
 				return errors.New("its running config was changed outside keaops since keaops last configured it (drift): review the plan, then --force overwrites it")
 			}
 			return nil
@@ -231,13 +231,6 @@ func preflight(ctx context.Context, nodes []*node, o Options) error {
 		return fmt.Errorf("preflight failed, nothing was changed: %w", errors.Join(errs...))
 	}
 	return nil
-}
-
-// Drifted reports whether a live config no longer means what keaops
-// rendered into it: its recorded fingerprint and its content disagree. A
-// config keaops never wrote records none and has not drifted.
-func Drifted(live *model.Site) bool {
-	return live.Recorded != "" && model.Fingerprint(live) != live.Recorded
 }
 
 // normalStates are the HA states of a healthy relationship.

@@ -10,6 +10,13 @@ import (
 	"strings"
 )
 
+// Drifted reports whether a config read back from Kea no longer means what
+// keaops rendered into it: its recorded fingerprint and its content
+// disagree. A config keaops never wrote records none and has not drifted.
+func Drifted(live *Site) bool {
+	return live.Recorded != "" && Fingerprint(live) != live.Recorded
+}
+
 // KeaDefaultValidLifetime is Kea's valid-lifetime when none is configured.
 const KeaDefaultValidLifetime = 7200
 
