@@ -1,0 +1,413 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/keaops/keaops/internal/artifact"
+	"github.com/keaops/keaops/internal/diff"
+	"github.com/keaops/keaops/internal/keaapi"
+	"github.com/keaops/keaops/internal/model"
+	"github.com/keaops/keaops/sources/keaconfig"
+)
+
+// Status is what /status reports (and the state kept across restarts).
+type Status struct {
+	Node                  string    `json:"node"`
+	LastAttemptedRevision string    `json:"last_attempted_revision,omitempty"`
+	LastAppliedRevision   string    `json:"last_applied_revision,omitempty"`
+	AppliedDigest         string    `json:"applied_digest,omitempty"`
+	FailedRevision        string    `json:"failed_revision,omitempty"`
+	Ready                 bool      `json:"ready"`
+	Stalled               bool      `json:"stalled"`
+	Reconciling           bool      `json:"reconciling"`
+	Drift                 bool      `json:"drift"`
+	LastError             string    `json:"last_error,omitempty"`
+	ObservedAt            time.Time `json:"observed_at"`
+}
+
+// Agent reconciles one node.
+type Agent struct {
+	cfg     Config
+	src     source
+	kea     *keaapi.Client
+	log     *slog.Logger
+	metrics *metrics
+	sync    chan struct{}
+	token   string
+
+	mu            sync.Mutex
+	status        Status
+	fetchFailures int
+}
+
+// New builds an agent from its configuration.
+func New(cfg Config, log *slog.Logger) (*Agent, error) {
+	a := &Agent{cfg: cfg, log: log.With("component", "agent", "node", cfg.Node), metrics: newMetrics(), sync: make(chan struct{}, 1)}
+	if cfg.Source.Git != nil {
+		s, err := newGitSource(*cfg.Source.Git)
+		if err != nil {
+			return nil, err
+		}
+		a.src = s
+	} else {
+		a.src = dirSource{dir: cfg.Source.Dir}
+	}
+	var password string
+	if cfg.Kea.PasswordFile != "" {
+		b, err := os.ReadFile(cfg.Kea.PasswordFile)
+		if err != nil {
+			return nil, fmt.Errorf("kea.password-file: %w", err)
+		}
+		password = strings.TrimSpace(string(b))
+	}
+	c, err := keaapi.New(keaapi.Endpoint{URL: cfg.Kea.Control, User: cfg.Kea.User, Password: password})
+	if err != nil {
+		return nil, fmt.Errorf("kea.control: %w", err)
+	}
+	a.kea = c
+	if cfg.SyncTokenFile != "" {
+		b, err := os.ReadFile(cfg.SyncTokenFile)
+		if err != nil {
+			return nil, fmt.Errorf("sync-token-file: %w", err)
+		}
+		a.token = strings.TrimSpace(string(b))
+	}
+	a.status = a.loadState()
+	a.status.Node = cfg.Node
+	return a, nil
+}
+
+// Status returns a copy of the current status.
+func (a *Agent) Status() Status {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.status
+}
+
+func (a *Agent) update(f func(s *Status)) {
+	a.mu.Lock()
+	f(&a.status)
+	a.status.ObservedAt = time.Now().UTC()
+	s := a.status
+	a.mu.Unlock()
+	a.saveState(s)
+}
+
+// Sync asks for a pass now (coalesced with one already asked for).
+func (a *Agent) Sync() {
+	select {
+	case a.sync <- struct{}{}:
+	default:
+	}
+}
+
+// Run reconciles until ctx ends: a pass at start, then on a jittered timer
+// and whenever Sync is called. A pass in progress when ctx ends is given a
+// short grace to finish or roll back.
+func (a *Agent) Run(ctx context.Context) error {
+	for {
+		passCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		done := make(chan struct{})
+		go func() { a.Pass(passCtx); close(done) }()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			select {
+			case <-done:
+			case <-time.After(30 * time.Second):
+				cancel()
+				<-done
+			}
+		}
+		cancel()
+		if ctx.Err() != nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-a.sync:
+		case <-time.After(a.nextDelay()):
+		}
+	}
+}
+
+// nextDelay jitters the interval by up to 10%, and backs off on repeated
+// fetch failures (Git down) up to the interval.
+func (a *Agent) nextDelay() time.Duration {
+	a.mu.Lock()
+	n := a.fetchFailures
+	a.mu.Unlock()
+	d := a.cfg.Interval.Duration
+	if n > 0 {
+		d = min(d, time.Duration(1<<min(n, 6))*time.Second)
+	}
+	return d + time.Duration(rand.Int64N(int64(d)/10+1))
+}
+
+// Pass is one reconciliation: fetch → verify → test → apply → confirm.
+func (a *Agent) Pass(ctx context.Context) {
+	start := time.Now()
+	a.update(func(s *Status) { s.Reconciling = true })
+	err := a.pass(ctx)
+	a.metrics.duration.Observe(time.Since(start).Seconds())
+	a.update(func(s *Status) {
+		s.Reconciling = false
+		if err != nil {
+			s.LastError = err.Error()
+			s.Ready = false
+		} else {
+			s.LastError = ""
+		}
+	})
+	if err != nil {
+		a.log.Error("reconcile failed", "err", err, "duration_s", time.Since(start).Seconds())
+	}
+}
+
+func (a *Agent) pass(ctx context.Context) error {
+	snap, err := a.src.Latest(ctx, a.cfg.Node)
+	if err != nil {
+		if errors.Is(err, errVerify) {
+			a.metrics.verifyFailures.Inc()
+			a.update(func(s *Status) { s.Stalled = true })
+			return fmt.Errorf("refusing the artifacts: %w", err)
+		}
+		a.metrics.fetchFailures.Inc()
+		a.mu.Lock()
+		a.fetchFailures++
+		a.mu.Unlock()
+		return fmt.Errorf("fetch failed, staying on the current config: %w", err)
+	}
+	a.mu.Lock()
+	a.fetchFailures = 0
+	a.mu.Unlock()
+	a.update(func(s *Status) { s.LastAttemptedRevision = snap.Revision })
+	st := a.Status()
+	if snap.Revision == st.FailedRevision {
+		a.update(func(s *Status) { s.Stalled = true })
+		return fmt.Errorf("revision %s failed before; waiting for a new one", short(snap.Revision))
+	}
+
+	rendered, ok := snap.Files["kea-dhcp4.json"]
+	if !ok {
+		return fmt.Errorf("%w: no kea-dhcp4.json for %s", errVerify, a.cfg.Node)
+	}
+	resolved, err := artifact.ResolveSecrets(rendered, artifact.EnvFileResolver)
+	if err != nil {
+		return err
+	}
+	want, err := keaconfig.Unwrap(resolved)
+	if err != nil {
+		return fmt.Errorf("%w: kea-dhcp4.json: %w", errVerify, err)
+	}
+	wantSite, err := keaconfig.Parse(want, "rendered")
+	if err != nil {
+		return fmt.Errorf("%w: kea-dhcp4.json: %w", errVerify, err)
+	}
+	if self := keaconfig.ThisServer(want); self != "" && self != a.cfg.Node {
+		return fmt.Errorf("%w: the config is for %q, this agent is %s", errVerify, self, a.cfg.Node)
+	}
+
+	live, err := a.kea.ConfigGet(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the running config: %w", err)
+	}
+	liveSite, err := keaconfig.Parse(live.Dhcp4, "live")
+	if err != nil {
+		return fmt.Errorf("reading the running config: %w", err)
+	}
+	changes := diff.Sites(liveSite, wantSite)
+	drift := model.Drifted(liveSite)
+	a.metrics.setDrift(drift)
+	if drift && !st.Drift {
+		a.metrics.driftDetected.Inc()
+		a.log.Warn("drift detected: the running config was changed outside keaops", "changes", len(changes))
+	}
+	a.update(func(s *Status) { s.Drift = drift })
+	if len(changes) == 0 {
+		if err := a.writeFiles(snap, resolved); err != nil { // keep the -c file equal to what runs
+			return err
+		}
+		a.applied(snap)
+		return nil
+	}
+	if drift && a.cfg.Drift == "report" && snap.Revision == st.LastAppliedRevision {
+		a.update(func(s *Status) { s.Ready = false })
+		return fmt.Errorf("drift: the running config differs from revision %s (%d changes) and drift is set to report", short(snap.Revision), len(changes))
+	}
+	if a.cfg.HA.WaitFor != "" && snap.Manifest.Nodes[a.cfg.Node].Role == string(model.RolePrimary) {
+		if err := a.waitForPartner(ctx, snap.Revision); err != nil {
+			a.log.Warn("applying without the partner's confirmation", "err", err)
+		}
+	}
+	if err := a.kea.ConfigTest(ctx, want); err != nil {
+		return a.failed(snap, fmt.Errorf("config-test rejected revision %s: %w", short(snap.Revision), err))
+	}
+	return a.apply(ctx, snap, resolved, want, wantSite, live.Dhcp4)
+}
+
+// apply writes the file, sets the config and confirms; any failure puts
+// back the previous file and configuration.
+func (a *Agent) apply(ctx context.Context, snap Snapshot, file []byte, want json.RawMessage, wantSite *model.Site, previous json.RawMessage) error {
+	path := a.cfg.Kea.ConfigFile
+	old, readErr := os.ReadFile(path)
+	restore := func(cause error) error {
+		rctx := context.WithoutCancel(ctx)
+		var errs []error
+		if readErr == nil {
+			if err := artifact.WriteFileAtomic(path, old, 0o640); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if _, err := a.kea.ConfigSet(rctx, previous); err != nil {
+			errs = append(errs, fmt.Errorf("restoring the previous config failed, Kea may serve nobody: %w", err))
+		}
+		if len(errs) > 0 {
+			return a.failed(snap, errors.Join(append([]error{cause}, errs...)...))
+		}
+		a.metrics.rollbacks.Inc()
+		return a.failed(snap, fmt.Errorf("%w (rolled back to the previous config)", cause))
+	}
+	if readErr == nil {
+		if err := artifact.WriteFileAtomic(path+".prev", old, 0o640); err != nil {
+			return err
+		}
+	}
+	if err := a.writeFiles(snap, file); err != nil {
+		return restore(err)
+	}
+	if _, err := a.kea.ConfigSet(ctx, want); err != nil {
+		return restore(fmt.Errorf("config-set of revision %s: %w", short(snap.Revision), err))
+	}
+	now, err := a.kea.ConfigGet(ctx)
+	if err != nil {
+		return restore(fmt.Errorf("confirming: %w", err))
+	}
+	nowSite, err := keaconfig.Parse(now.Dhcp4, "live")
+	if err != nil {
+		return restore(fmt.Errorf("confirming: %w", err))
+	}
+	if cs := diff.Sites(nowSite, wantSite); len(cs) > 0 {
+		return restore(fmt.Errorf("confirming: Kea does not run the applied config: %s", cs[0]))
+	}
+	a.metrics.applies.Inc()
+	a.applied(snap)
+	a.log.Info("applied", "revision", snap.Revision)
+	return nil
+}
+
+// writeFiles writes Kea's files when their content differs.
+func (a *Agent) writeFiles(snap Snapshot, dhcp4 []byte) error {
+	write := func(path string, data []byte) error {
+		if path == "" {
+			return nil
+		}
+		if cur, err := os.ReadFile(path); err == nil && bytes.Equal(cur, data) {
+			return nil
+		}
+		return artifact.WriteFileAtomic(path, data, 0o640)
+	}
+	if err := write(a.cfg.Kea.ConfigFile, dhcp4); err != nil {
+		return err
+	}
+	if ca, ok := snap.Files["kea-ctrl-agent.json"]; ok && a.cfg.Kea.AgentConfigFile != "" {
+		resolved, err := artifact.ResolveSecrets(ca, artifact.EnvFileResolver)
+		if err != nil {
+			return err
+		}
+		return write(a.cfg.Kea.AgentConfigFile, resolved)
+	}
+	return nil
+}
+
+func (a *Agent) applied(snap Snapshot) {
+	digest := snap.Manifest.Nodes[a.cfg.Node].Files["kea-dhcp4.json"].SHA256
+	a.metrics.setApplied(snap.Revision, digest)
+	a.update(func(s *Status) {
+		s.LastAppliedRevision, s.AppliedDigest = snap.Revision, digest
+		s.Ready, s.Stalled, s.FailedRevision, s.Drift = true, false, "", false
+	})
+}
+
+// failed marks a revision so it is not retried in a loop; a new revision
+// clears it.
+func (a *Agent) failed(snap Snapshot, err error) error {
+	a.metrics.applyFailures.Inc()
+	a.update(func(s *Status) { s.FailedRevision, s.Stalled, s.Ready = snap.Revision, true, false })
+	return err
+}
+
+// waitForPartner polls the partner agent's /status until it reports rev
+// applied, or the HA timeout.
+func (a *Agent) waitForPartner(ctx context.Context, rev string) error {
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.HA.Timeout.Duration)
+	defer cancel()
+	url := strings.TrimSuffix(a.cfg.HA.WaitFor, "/") + "/status"
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			var st Status
+			err := json.NewDecoder(resp.Body).Decode(&st)
+			resp.Body.Close()
+			if err == nil && st.LastAppliedRevision == rev && st.Ready {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("partner %s did not report revision %s applied within %v", a.cfg.HA.WaitFor, short(rev), a.cfg.HA.Timeout.Duration)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+func short(rev string) string {
+	if len(rev) > 12 {
+		return rev[:12]
+	}
+	return rev
+}
+
+func (a *Agent) statePath() string {
+	if a.cfg.StateDir == "" {
+		return ""
+	}
+	return filepath.Join(a.cfg.StateDir, "status.json")
+}
+
+func (a *Agent) loadState() Status {
+	var s Status
+	if p := a.statePath(); p != "" {
+		if b, err := os.ReadFile(p); err == nil {
+			_ = json.Unmarshal(b, &s)
+		}
+	}
+	s.Reconciling = false
+	return s
+}
+
+func (a *Agent) saveState(s Status) {
+	p := a.statePath()
+	if p == "" {
+		return
+	}
+	b, _ := json.MarshalIndent(s, "", "  ")
+	if err := os.MkdirAll(a.cfg.StateDir, 0o750); err == nil {
+		if err := artifact.WriteFileAtomic(p, b, 0o640); err != nil {
+			a.log.Warn("saving state", "err", err)
+		}
+	}
+}

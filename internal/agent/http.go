@@ -1,0 +1,78 @@
+package agent
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the agent's Prometheus metrics, in a registry of its own.
+type metrics struct {
+	reg                                                              *prometheus.Registry
+	duration                                                         prometheus.Histogram
+	applies, applyFailures, rollbacks, fetchFailures, verifyFailures prometheus.Counter
+	driftDetected                                                    prometheus.Counter
+	drift                                                            prometheus.Gauge
+	appliedInfo                                                      *prometheus.GaugeVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	f := func(name, help string) prometheus.Counter {
+		c := prometheus.NewCounter(prometheus.CounterOpts{Name: "keaops_agent_" + name, Help: help})
+		m.reg.MustRegister(c)
+		return c
+	}
+	m.duration = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "keaops_agent_reconcile_duration_seconds", Help: "Duration of reconcile passes.", Buckets: prometheus.ExponentialBuckets(0.01, 2, 14)})
+	m.reg.MustRegister(m.duration)
+	m.applies = f("applies_total", "Revisions applied to Kea.")
+	m.applyFailures = f("apply_failed_total", "Revisions that failed config-test, config-set or confirmation.")
+	m.rollbacks = f("rollbacks_total", "Failed applies rolled back to the previous config.")
+	m.fetchFailures = f("fetch_failed_total", "Fetches of the artifacts that failed (Git unreachable, ...).")
+	m.verifyFailures = f("verify_failed_total", "Artifacts refused because they do not match their manifest.")
+	m.driftDetected = f("drift_detected_total", "Times the running config was found changed outside keaops.")
+	m.drift = prometheus.NewGauge(prometheus.GaugeOpts{Name: "keaops_agent_drift", Help: "1 while the running config differs from what keaops applied."})
+	m.appliedInfo = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "keaops_agent_applied_config_info", Help: "The applied revision and digest (value 1)."}, []string{"revision", "sha256"})
+	m.reg.MustRegister(m.drift, m.appliedInfo)
+	return m
+}
+
+func (m *metrics) setDrift(d bool) {
+	if d {
+		m.drift.Set(1)
+	} else {
+		m.drift.Set(0)
+	}
+}
+
+func (m *metrics) setApplied(rev, digest string) {
+	m.appliedInfo.Reset()
+	m.appliedInfo.WithLabelValues(rev, digest).Set(1)
+}
+
+// Handler serves /healthz, /status, /metrics and POST /sync.
+func (a *Agent) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /status", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.Encode(a.Status())
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("POST /sync", func(w http.ResponseWriter, r *http.Request) {
+		want := "Bearer " + a.token
+		if a.token == "" || subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte(want)) != 1 {
+			http.Error(w, "a valid token is required (Authorization: Bearer ...)", http.StatusUnauthorized)
+			return
+		}
+		a.Sync()
+		w.WriteHeader(http.StatusAccepted)
+		w.Write([]byte("sync requested\n"))
+	})
+	return mux
+}
