@@ -229,7 +229,7 @@ func (a *Agent) pass(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reading the running config: %w", err)
 	}
-	changes := diff.Sites(liveSite, wantSite)
+	changes := append(diff.Sites(liveSite, wantSite), diff.Local(liveSite, wantSite, a.cfg.Node)...)
 	drift := model.Drifted(liveSite)
 	a.metrics.setDrift(drift)
 	if drift && !st.Drift {
@@ -300,7 +300,7 @@ func (a *Agent) apply(ctx context.Context, snap Snapshot, file []byte, want json
 	if err != nil {
 		return restore(fmt.Errorf("confirming: %w", err))
 	}
-	if cs := diff.Sites(nowSite, wantSite); len(cs) > 0 {
+	if cs := append(diff.Sites(nowSite, wantSite), diff.Local(nowSite, wantSite, a.cfg.Node)...); len(cs) > 0 {
 		return restore(fmt.Errorf("confirming: Kea does not run the applied config: %s", cs[0]))
 	}
 	a.metrics.applies.Inc()

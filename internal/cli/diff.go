@@ -219,11 +219,13 @@ func againstLive(ctx context.Context, want *model.Site, conn ConnArgs, jsonDiff 
 		return Plan{}, err
 	}
 	plan := Plan{Against: "live", Nodes: make([]NodePlan, len(want.Nodes))}
-	var rendered artifact.Set
+	// The render shows each node's own settings (files, sockets,
+	// interfaces) with every default explicit, for diff.Local.
+	rendered, err := Artifacts(want)
+	if err != nil {
+		return Plan{}, err
+	}
 	if jsonDiff {
-		if rendered, err = Artifacts(want); err != nil {
-			return Plan{}, err
-		}
 		plan.JSONDiff = make(map[string][]string, len(want.Nodes))
 	}
 	var mu sync.Mutex
@@ -250,6 +252,11 @@ func againstLive(ctx context.Context, want *model.Site, conn ConnArgs, jsonDiff 
 			}
 			live[i] = have
 			plan.Nodes[i].Changes = diff.Sites(have, want)
+			if w, err := keaconfig.Unwrap(rendered.Files[n.Name+"/"+kea.Dhcp4File]); err == nil {
+				if ws, err := keaconfig.Parse(w, n.Name+" (rendered)"); err == nil {
+					plan.Nodes[i].Changes = append(plan.Nodes[i].Changes, diff.Local(have, ws, n.Name)...)
+				}
+			}
 			plan.Nodes[i].Drift = model.Drifted(have)
 			if jsonDiff {
 				w, _ := keaconfig.Unwrap(rendered.Files[n.Name+"/"+kea.Dhcp4File])

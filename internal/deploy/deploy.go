@@ -213,7 +213,7 @@ func preflight(ctx context.Context, nodes []*node, o Options) error {
 			if want == nil {
 				want = n.wantSite
 			}
-			n.res.Changes = diff.Sites(n.prevSite, want)
+			n.res.Changes = append(diff.Sites(n.prevSite, want), diff.Local(n.prevSite, n.wantSite, n.Name)...)
 			if self := keaconfig.ThisServer(cfg.Dhcp4); self != "" && self != n.Name {
 				return fmt.Errorf("the server at this endpoint calls itself %q: wrong endpoint, or a config copied between nodes", self)
 			}
@@ -365,7 +365,7 @@ func verify(ctx context.Context, changed, all []*node, o Options) error {
 		if err != nil {
 			return fmt.Errorf("%s: verifying: %w", n.Name, err)
 		}
-		if cs := diff.Sites(now, n.wantSite); len(cs) > 0 {
+		if cs := append(diff.Sites(now, n.wantSite), diff.Local(now, n.wantSite, n.Name)...); len(cs) > 0 {
 			return fmt.Errorf("%s: after the rollout it does not run the rendered config: %s", n.Name, cs[0])
 		}
 		// 2.4+: the running config is, byte for byte in Kea's own terms,

@@ -3,6 +3,8 @@ package diff
 import (
 	"strings"
 	"testing"
+
+	"github.com/keaops/keaops/sources/keaconfig"
 )
 
 func TestJSON(t *testing.T) {
@@ -33,5 +35,28 @@ func TestJSON(t *testing.T) {
 	}
 	if _, err := JSON([]byte("{"), []byte("{}"), false); err == nil {
 		t.Error("bad JSON accepted")
+	}
+}
+
+func TestLocal(t *testing.T) {
+	live := `{"interfaces-config": {"interfaces": ["eth0"]}, "control-socket": {"socket-type": "unix", "socket-name": "/run/kea/s"},
+	  "lease-database": {"type": "memfile", "name": "/var/lib/kea/l.csv", "persist": true},
+	  "loggers": [{"name": "kea-dhcp4", "output_options": [{"output": "/var/log/kea/k.log"}]}]}`
+	rendered := strings.NewReplacer(`"eth0"`, `"eth1"`, "/var/lib/kea/l.csv", "/srv/l.csv").Replace(live)
+	h, err := keaconfig.Parse([]byte(live), "live")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, _ := keaconfig.Parse([]byte(rendered), "rendered")
+	var got []string
+	for _, c := range Local(h, w, "solo") {
+		got = append(got, c.String())
+	}
+	want := "~ node solo interfaces eth0 → eth1\n~ node solo lease-file /var/lib/kea/l.csv → /srv/l.csv"
+	if strings.Join(got, "\n") != want {
+		t.Errorf("Local:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
+	}
+	if cs := Local(h, h, "solo"); len(cs) != 0 {
+		t.Errorf("a config against itself: %v", cs)
 	}
 }

@@ -38,6 +38,29 @@ func Parse(dhcp4 json.RawMessage, origin string) (*model.Site, error) {
 		})
 	}
 	self := &model.Node{Interfaces: c.Interfaces.Interfaces, Pos: pos}
+	// Node-local settings: this server's files and database.
+	db := c.LeaseDB
+	s.LeaseDB = model.LeaseDB{Type: db.Type, Persist: db.Persist, LFCInterval: intp(db.LFCInterval, pos), Host: db.Host, Port: db.Port, User: db.User, Pos: pos}
+	if db.Type == "memfile" {
+		self.Paths.LeaseFile = db.Name
+	} else {
+		s.LeaseDB.Name = db.Name
+	}
+	if c.ControlSocket != nil {
+		self.Paths.ControlSocket = c.ControlSocket.Name
+	}
+	for _, sock := range c.ControlSockets {
+		if sock.Type == "unix" {
+			self.Paths.ControlSocket = sock.Name
+		}
+	}
+	for _, l := range c.Loggers {
+		if l.Name == "kea-dhcp4" {
+			for _, o := range append(l.Output1, l.Output2...) {
+				self.Paths.LogFile = o.Output
+			}
+		}
+	}
 	for i := range c.Subnets {
 		sn, res, err := subnet(&c.Subnets[i], pos)
 		if err != nil {
@@ -116,8 +139,33 @@ type userContext struct {
 	Comment string `json:"comment"`
 }
 
+type socketConfig struct {
+	Type string `json:"socket-type"`
+	Name string `json:"socket-name"`
+}
+
 type config struct {
 	lifetimeFields
+	ControlSocket  *socketConfig  `json:"control-socket"`
+	ControlSockets []socketConfig `json:"control-sockets"`
+	LeaseDB        struct {
+		Type        string `json:"type"`
+		Name        string `json:"name"`
+		Persist     *bool  `json:"persist"`
+		LFCInterval *int64 `json:"lfc-interval"`
+		Host        string `json:"host"`
+		Port        int    `json:"port"`
+		User        string `json:"user"`
+	} `json:"lease-database"`
+	Loggers []struct {
+		Name    string `json:"name"`
+		Output1 []struct {
+			Output string `json:"output"`
+		} `json:"output_options"`
+		Output2 []struct {
+			Output string `json:"output"`
+		} `json:"output-options"`
+	} `json:"loggers"`
 	Context struct {
 		Keaops struct {
 			Fingerprint string `json:"fingerprint"`
@@ -323,7 +371,7 @@ func hooks(s *model.Site, self *model.Node, hooks []hookConfig, pos model.Pos) e
 				}
 				n := &model.Node{Name: p.Name, Role: model.Role(p.Role), HAURL: u, Pos: pos}
 				if p.Name == ha.ThisServerName {
-					n.Interfaces = self.Interfaces
+					n.Interfaces, n.Paths = self.Interfaces, self.Paths
 				}
 				if p.AutoFailover != nil {
 					s.HA.AutoFailover = p.AutoFailover
