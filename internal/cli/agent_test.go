@@ -218,13 +218,32 @@ func TestAgentsConvergePair(t *testing.T) {
 		}
 	})
 
+	parent := t // the restarted process must outlive the subtest
+	t.Run("Kea restarted under the agent starts from the applied file", func(t *testing.T) {
+		applies := agents["kea-b"].metric(t, "keaops_agent_applies_total")
+		nodes["kea-b"].RestartDHCP(parent)
+		waitPairHealthy(t, nodes)
+		agents["kea-b"].sync(t, token)
+		time.Sleep(time.Second)
+		st := agents["kea-b"].a.Status()
+		if !st.Ready || st.LastError != "" || agents["kea-b"].metric(t, "keaops_agent_applies_total") != applies {
+			t.Errorf("after a restart the node should already run the applied revision: %+v", st)
+		}
+		if code, out := run(t, "diff", "-s", site, "--exit-code"); code != ExitOK {
+			t.Errorf("after the restart: exit %d\n%s", code, out)
+		}
+	})
+
 	t.Run("drift is detected and corrected", func(t *testing.T) {
 		for name, r := range agents {
 			r.sync(t, token)
 			waitStatus(t, r, 30*time.Second, name+" back to ready", func(s agent.Status) bool { return s.Ready && s.LastError == "" })
 		}
 		ctx := context.Background()
-		a, _ := nodes["kea-b"].Command(ctx, "config-get", nil)
+		a, err := nodes["kea-b"].Command(ctx, "config-get", nil)
+		if err != nil || a.Result != 0 {
+			t.Fatalf("config-get: %v %+v\n%s", err, a, nodes["kea-b"].Logs())
+		}
 		var cfg map[string]any
 		json.Unmarshal(a.Arguments, &cfg)
 		sn := cfg["Dhcp4"].(map[string]any)["subnet4"].([]any)[0].(map[string]any)

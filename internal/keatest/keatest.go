@@ -100,8 +100,10 @@ type Node struct {
 type proc struct {
 	name string
 	cmd  *exec.Cmd
-	done chan error
-	log  string
+	// exited is closed when the process has been waited for: stop may be
+	// called any number of times (a cleanup, a restart).
+	exited chan struct{}
+	log    string
 }
 
 // Start writes the two configs into dirs.Root and starts both daemons. Both
@@ -125,7 +127,7 @@ func StartIn(t testing.TB, ns string, dirs Dirs, dhcp4, agent []byte, caURL, use
 		if err := os.WriteFile(cfg, f.data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		p := &proc{name: f.bin, done: make(chan error, 1), log: filepath.Join(dirs.Log, f.bin+".out")}
+		p := &proc{name: f.bin, exited: make(chan struct{}), log: filepath.Join(dirs.Log, f.bin+".out")}
 		out, err := os.Create(p.log)
 		if err != nil {
 			t.Fatal(err)
@@ -142,7 +144,7 @@ func StartIn(t testing.TB, ns string, dirs Dirs, dhcp4, agent []byte, caURL, use
 			out.Close()
 			t.Fatalf("starting %s: %v", f.bin, err)
 		}
-		go func() { p.done <- p.cmd.Wait(); out.Close() }()
+		go func() { _ = p.cmd.Wait(); out.Close(); close(p.exited) }()
 		n.procs = append(n.procs, p)
 		t.Cleanup(func() { p.stop() })
 		if f.bin == "kea-dhcp4" {
@@ -166,17 +168,40 @@ func waitFile(dir string, limit time.Duration) {
 
 func (p *proc) stop() {
 	select {
-	case <-p.done:
+	case <-p.exited:
 		return
 	default:
 	}
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-p.done:
+	case <-p.exited:
 	case <-time.After(5 * time.Second):
 		_ = p.cmd.Process.Kill()
-		<-p.done
+		<-p.exited
 	}
+}
+
+// RestartDHCP stops kea-dhcp4 and starts it again from its -c file, as a
+// crash and a service restart would.
+func (n *Node) RestartDHCP(t testing.TB) {
+	t.Helper()
+	old := n.procs[0]
+	old.stop()
+	p := &proc{name: old.name, exited: make(chan struct{}), log: old.log}
+	out, err := os.OpenFile(p.log, os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.cmd = exec.Command(old.cmd.Path, old.cmd.Args[1:]...)
+	p.cmd.Dir, p.cmd.Env = old.cmd.Dir, old.cmd.Env
+	p.cmd.Stdout, p.cmd.Stderr = out, out
+	if err := p.cmd.Start(); err != nil {
+		out.Close()
+		t.Fatalf("restarting %s: %v", p.name, err)
+	}
+	go func() { _ = p.cmd.Wait(); out.Close(); close(p.exited) }()
+	n.procs[0] = p
+	t.Cleanup(func() { p.stop() })
 }
 
 // Logs returns the output of the node's daemons, for failure messages.
@@ -202,6 +227,12 @@ type Answer struct {
 // Command sends a command for dhcp4 through the Control Agent, or the unix
 // socket when the node's URL is unix://.
 func (n *Node) Command(ctx context.Context, command string, args any) (Answer, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		// Kea answers in seconds or not at all; a test must not hang on it.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+	}
 	body := map[string]any{"command": command, "service": []string{"dhcp4"}}
 	if args != nil {
 		body["arguments"] = args
