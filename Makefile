@@ -20,8 +20,9 @@ example: setup build ## the main job: a local Kea pair, then check, diff, deploy
 test: setup ## install test dependencies, then run every test with the race detector
 	$(GO) test $(GO_TEST_ARGS) -count=1 ./...
 
-build: ## build bin/keaops
+build: ## build bin/keaops and bin/keaops-agent
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/keaops ./cmd/keaops
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/keaops-agent ./cmd/keaops-agent
 
 bench: ## run the benchmarks (large synthetic sites)
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./...
