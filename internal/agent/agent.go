@@ -304,9 +304,44 @@ func (a *Agent) apply(ctx context.Context, snap Snapshot, file []byte, want json
 		return restore(fmt.Errorf("confirming: Kea does not run the applied config: %s", cs[0]))
 	}
 	a.metrics.applies.Inc()
+	// In a pair, "applied" also means HA is back to normal: the partner's
+	// agent waits for exactly this before touching the other node.
+	if wantSite.HA.Mode != model.HANone {
+		if err := a.waitHA(ctx); err != nil {
+			a.update(func(s *Status) { s.Ready = false })
+			return fmt.Errorf("revision %s is applied, but %w", short(snap.Revision), err)
+		}
+	}
 	a.applied(snap)
 	a.log.Info("applied", "revision", snap.Revision)
 	return nil
+}
+
+// haNormal are the HA states of a healthy relationship.
+var haNormal = map[string]bool{"hot-standby": true, "load-balancing": true, "passive-backup": true, "backup": true}
+
+// waitHA polls the local server until its HA state is normal (and, unless
+// it is a backup, in touch with its partner), for at most the HA timeout.
+func (a *Agent) waitHA(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.HA.Timeout.Duration)
+	defer cancel()
+	last := "no answer"
+	for {
+		if st, err := a.kea.Status(ctx); err == nil && len(st.HA) > 0 {
+			l, r := st.HA[0].Servers.Local, st.HA[0].Servers.Remote
+			if haNormal[l.State] && (l.State == "backup" || l.State == "passive-backup" || r.InTouch) {
+				return nil
+			}
+			last = l.State
+		} else if err != nil {
+			last = err.Error()
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("HA did not return to normal within %v (last: %s)", a.cfg.HA.Timeout.Duration, last)
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 // writeFiles writes Kea's files when their content differs.

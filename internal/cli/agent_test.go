@@ -255,8 +255,9 @@ func TestAgentsConvergePair(t *testing.T) {
 		for agents["kea-b"].metric(t, "keaops_agent_applies_total") <= applies && time.Now().Before(deadline) {
 			time.Sleep(100 * time.Millisecond)
 		}
-		if st := agents["kea-b"].a.Status(); !st.Ready || st.Drift || agents["kea-b"].metric(t, "keaops_agent_drift_detected_total") < 1 {
-			t.Errorf("drift not detected and corrected: %+v", st)
+		waitStatus(t, agents["kea-b"], 30*time.Second, "drift corrected", func(s agent.Status) bool { return s.Ready && !s.Drift && !s.Reconciling })
+		if agents["kea-b"].metric(t, "keaops_agent_drift_detected_total") < 1 {
+			t.Error("drift_detected_total not counted")
 		}
 		waitPairHealthy(t, nodes)
 		if code, out := run(t, "diff", "-s", site, "--exit-code"); code != ExitOK {
