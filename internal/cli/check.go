@@ -123,6 +123,20 @@ func LoadAndValidate(ctx context.Context, a SiteArgs) (*model.Site, model.Findin
 	return site, findings, nil
 }
 
+// loadValid loads and checks the site for a command that goes on to use it:
+// on error findings it prints them and returns nil with exit code 1.
+func loadValid(ctx context.Context, a SiteArgs, out io.Writer) (*model.Site, error) {
+	site, findings, err := LoadAndValidate(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	if site == nil || findings.HasErrors() {
+		printFindings(out, a.Site, site, findings)
+		return nil, nil
+	}
+	return site, nil
+}
+
 // printFindings prints findings and check's one-line summary.
 func printFindings(out io.Writer, sitePath string, site *model.Site, findings model.Findings) {
 	for _, f := range findings {

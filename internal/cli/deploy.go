@@ -80,13 +80,9 @@ rollout failed (see which nodes were rolled back).`,
 
 // Deploy runs keaops deploy and returns its exit code.
 func Deploy(ctx context.Context, a DeployArgs, out io.Writer) (int, error) {
-	site, findings, err := LoadAndValidate(ctx, a.SiteArgs)
-	if err != nil {
+	site, err := loadValid(ctx, a.SiteArgs, out)
+	if site == nil {
 		return ExitProblems, err
-	}
-	if site == nil || findings.HasErrors() {
-		printFindings(out, a.Site, site, findings)
-		return ExitProblems, nil
 	}
 	targets, err := Targets(site, a.Conn)
 	if err != nil {

@@ -98,32 +98,11 @@ func BenchmarkDeploy10k(b *testing.B) {
 	b.ReportMetric(haWait.Seconds()/n, "ha-wait-s/op")
 }
 
-// benchPair is livePair with a generated site's subnets and reservations.
+// benchPair is a live pair serving a generated site.
 func benchPair(b *testing.B, gen string) (string, map[string]keatest.Dirs) {
-	dir := b.TempDir()
-	dirs := map[string]keatest.Dirs{}
-	var nodes strings.Builder
-	for _, n := range []struct{ name, role string }{{"kea-a", "primary"}, {"kea-b", "standby"}} {
-		d := keatest.NewDirs(b, filepath.Join(dir, n.name))
-		dirs[n.name] = d
-		u := fmt.Sprintf("http://127.0.0.1:%d/", keatest.FreePort(b))
-		fmt.Fprintf(&nodes, "  - name: %s\n    role: %s\n    control-url: %s\n    ha-url: %s\n    paths: {control-socket: %s, lease-file: %s, log-file: %s}\n",
-			n.name, n.role, u, u, filepath.Join(d.Run, "kea4-ctrl.sock"), filepath.Join(d.Lib, "leases.csv"), filepath.Join(d.Log, "kea-dhcp4.log"))
-	}
-	site := `kea-version: "2.2"
-control-auth: {user: kea-api, password: {env: KEAOPS_TEST_PASSWORD}}
-ha: {mode: hot-standby, heartbeat-delay: 1000, max-response-delay: 3000, max-ack-delay: 1000, max-unacked-clients: 0, sync-timeout: 30000}
-multi-threading: {enable: false}
-defaults: {valid-lifetime: 3600}
-nodes:
-` + nodes.String()
-	os.WriteFile(filepath.Join(dir, "keaops.yaml"), []byte(site), 0o644)
-	for _, f := range []string{"subnets.yaml", "reservations.yaml"} {
-		data, _ := os.ReadFile(filepath.Join(gen, f))
-		os.WriteFile(filepath.Join(dir, f), data, 0o644)
-	}
-	os.Setenv("KEAOPS_TEST_PASSWORD", livePassword)
-	return filepath.Join(dir, "keaops.yaml"), dirs
+	subnets, _ := os.ReadFile(filepath.Join(gen, "subnets.yaml"))
+	res, _ := os.ReadFile(filepath.Join(gen, "reservations.yaml"))
+	return pairSite(b, string(subnets), string(res))
 }
 
 func appendReservationB(b *testing.B, site, line string) {

@@ -18,6 +18,13 @@ import (
 // livePair writes a hot-standby site whose two nodes run on this machine,
 // HA through the Control Agents (the Kea 2.2 default) with fast timers.
 func livePair(t *testing.T) (string, map[string]keatest.Dirs) {
+	return pairSite(t,
+		"subnets:\n  - {name: IoT, vlan: 30, prefix: 10.30.30.0/24, pools: [10.30.30.100-10.30.30.200], gateway: 10.30.30.1}\n  - {name: Lab, prefix: 10.40.0.0/24, pools: [10.40.0.100-10.40.0.200]}\n",
+		"reservations:\n  - {hostname: printer-3, hw-address: \"02:42:ac:11:00:07\", ip-address: 10.30.30.57}\n")
+}
+
+// pairSite is livePair with given subnets and reservations files.
+func pairSite(t testing.TB, subnets, reservations string) (string, map[string]keatest.Dirs) {
 	t.Helper()
 	dir := t.TempDir()
 	dirs := map[string]keatest.Dirs{}
@@ -31,14 +38,14 @@ func livePair(t *testing.T) (string, map[string]keatest.Dirs) {
 	}
 	site := `kea-version: "2.2"
 control-auth: {user: kea-api, password: {env: KEAOPS_TEST_PASSWORD}}
-ha: {mode: hot-standby, heartbeat-delay: 1000, max-response-delay: 3000, max-ack-delay: 1000, max-unacked-clients: 0, sync-timeout: 5000}
+ha: {mode: hot-standby, heartbeat-delay: 1000, max-response-delay: 3000, max-ack-delay: 1000, max-unacked-clients: 0, sync-timeout: 30000}
 defaults: {valid-lifetime: 3600}
 nodes:
 ` + nodes.String()
 	os.WriteFile(filepath.Join(dir, "keaops.yaml"), []byte(site), 0o644)
-	os.WriteFile(filepath.Join(dir, "subnets.yaml"), []byte("subnets:\n  - {name: IoT, vlan: 30, prefix: 10.30.30.0/24, pools: [10.30.30.100-10.30.30.200], gateway: 10.30.30.1}\n  - {name: Lab, prefix: 10.40.0.0/24, pools: [10.40.0.100-10.40.0.200]}\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "reservations.yaml"), []byte("reservations:\n  - {hostname: printer-3, hw-address: \"02:42:ac:11:00:07\", ip-address: 10.30.30.57}\n"), 0o644)
-	t.Setenv("KEAOPS_TEST_PASSWORD", livePassword)
+	os.WriteFile(filepath.Join(dir, "subnets.yaml"), []byte(subnets), 0o644)
+	os.WriteFile(filepath.Join(dir, "reservations.yaml"), []byte(reservations), 0o644)
+	os.Setenv("KEAOPS_TEST_PASSWORD", livePassword)
 	return filepath.Join(dir, "keaops.yaml"), dirs
 }
 

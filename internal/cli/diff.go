@@ -133,13 +133,9 @@ func Diff(ctx context.Context, a DiffArgs, out io.Writer) (int, error) {
 	if !slices.Contains([]string{"text", "markdown", "json"}, a.Format) {
 		return ExitProblems, fmt.Errorf("--format %q: want text, markdown or json", a.Format)
 	}
-	site, findings, err := LoadAndValidate(ctx, a.SiteArgs)
-	if err != nil {
+	site, err := loadValid(ctx, a.SiteArgs, out)
+	if site == nil {
 		return ExitProblems, err
-	}
-	if site == nil || findings.HasErrors() {
-		printFindings(out, a.Site, site, findings)
-		return ExitProblems, nil
 	}
 	var plan Plan
 	if a.Against != "" {

@@ -61,13 +61,9 @@ Exit codes: 0 every node answers and is in a normal HA state, 1 otherwise.`,
 
 // Status runs keaops status.
 func Status(ctx context.Context, a StatusArgs, out io.Writer) (int, error) {
-	site, findings, err := LoadAndValidate(ctx, a.SiteArgs)
-	if err != nil {
+	site, err := loadValid(ctx, a.SiteArgs, out)
+	if site == nil {
 		return ExitProblems, err
-	}
-	if site == nil || findings.HasErrors() {
-		printFindings(out, a.Site, site, findings)
-		return ExitProblems, nil
 	}
 	clients, err := connect(site, a.Conn)
 	if err != nil {

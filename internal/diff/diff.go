@@ -222,30 +222,39 @@ func (d *differ) globals(have, want *model.Site) {
 	d.options(base, have.Defaults.Options, want.Defaults.Options, want.Pos)
 }
 
+// byName walks two lists matched by name: added (only in want), both, and
+// removed (only in have), in list order.
+func byName[T any](have, want []T, name func(T) string, added func(T), both func(o, w T), removed func(T)) {
+	h := make(map[string]T, len(have))
+	for _, x := range have {
+		h[name(x)] = x
+	}
+	seen := make(map[string]bool, len(want))
+	for _, w := range want {
+		seen[name(w)] = true
+		if o, ok := h[name(w)]; ok {
+			both(o, w)
+		} else {
+			added(w)
+		}
+	}
+	for _, o := range have {
+		if !seen[name(o)] {
+			removed(o)
+		}
+	}
+}
+
 func (d *differ) classes(have, want *model.Site) {
-	h := map[string]*model.ClientClass{}
-	for _, c := range have.Classes {
-		h[c.Name] = c
-	}
-	seen := map[string]bool{}
-	for _, w := range want.Classes {
-		seen[w.Name] = true
-		base := Change{Kind: "class", What: "class " + w.Name}
-		o := h[w.Name]
-		if o == nil {
-			base.Op, base.Pos = Add, w.Pos
-			d.add(base)
-			continue
-		}
-		d.field(base, "test", o.Test, w.Test, w.Pos)
-		d.field(base, "only-if-required", strconv.FormatBool(o.OnlyIfRequired), strconv.FormatBool(w.OnlyIfRequired), w.Pos)
-		d.options(base, o.Options, w.Options, w.Pos)
-	}
-	for _, o := range have.Classes {
-		if !seen[o.Name] {
-			d.add(Change{Op: Remove, Kind: "class", What: "class " + o.Name})
-		}
-	}
+	byName(have.Classes, want.Classes, func(c *model.ClientClass) string { return c.Name },
+		func(w *model.ClientClass) { d.add(Change{Op: Add, Kind: "class", What: "class " + w.Name, Pos: w.Pos}) },
+		func(o, w *model.ClientClass) {
+			base := Change{Kind: "class", What: "class " + w.Name}
+			d.field(base, "test", o.Test, w.Test, w.Pos)
+			d.field(base, "only-if-required", strconv.FormatBool(o.OnlyIfRequired), strconv.FormatBool(w.OnlyIfRequired), w.Pos)
+			d.options(base, o.Options, w.Options, w.Pos)
+		},
+		func(o *model.ClientClass) { d.add(Change{Op: Remove, Kind: "class", What: "class " + o.Name}) })
 }
 
 func subnetLabel(s *model.Subnet) string {
@@ -437,31 +446,17 @@ func (d *differ) ha(have, want *model.Site) {
 	if w.Mode == model.HANone || h.Mode == model.HANone {
 		return
 	}
-	hp := map[string]*model.Node{}
-	for _, n := range have.Nodes {
-		hp[n.Name] = n
-	}
-	seen := map[string]bool{}
-	for _, n := range want.Nodes {
-		seen[n.Name] = true
-		base := Change{Kind: "peer", What: "peer " + n.Name}
-		o := hp[n.Name]
-		if o == nil {
-			base.Op, base.Pos = Add, n.Pos
-			d.add(base)
-			continue
-		}
-		d.field(base, "role", string(o.Role), string(n.Role), n.RolePos)
-		d.field(base, "url", urlStr(o), urlStr(n), n.HAURLPos)
-		if o.Interfaces != nil && n.Interfaces != nil {
-			d.field(base, "interfaces", strings.Join(o.Interfaces, ", "), strings.Join(n.Interfaces, ", "), n.Pos)
-		}
-	}
-	for _, o := range have.Nodes {
-		if !seen[o.Name] {
-			d.add(Change{Op: Remove, Kind: "peer", What: "peer " + o.Name})
-		}
-	}
+	byName(have.Nodes, want.Nodes, func(n *model.Node) string { return n.Name },
+		func(n *model.Node) { d.add(Change{Op: Add, Kind: "peer", What: "peer " + n.Name, Pos: n.Pos}) },
+		func(o, n *model.Node) {
+			base := Change{Kind: "peer", What: "peer " + n.Name}
+			d.field(base, "role", string(o.Role), string(n.Role), n.RolePos)
+			d.field(base, "url", urlStr(o), urlStr(n), n.HAURLPos)
+			if o.Interfaces != nil && n.Interfaces != nil {
+				d.field(base, "interfaces", strings.Join(o.Interfaces, ", "), strings.Join(n.Interfaces, ", "), n.Pos)
+			}
+		},
+		func(o *model.Node) { d.add(Change{Op: Remove, Kind: "peer", What: "peer " + o.Name}) })
 }
 
 func urlStr(n *model.Node) string {
