@@ -30,7 +30,8 @@ func (a *SiteArgs) flags(cmd *cobra.Command) {
 // CheckArgs are the inputs of keaops check.
 type CheckArgs struct {
 	SiteArgs
-	Format string
+	Format  string
+	Reports []string
 }
 
 func newCheckCmd(stdout io.Writer) *cobra.Command {
@@ -50,12 +51,16 @@ Exit codes: 0 no errors (warnings allowed), 1 errors found or the check failed.`
   keaops check
 
   # check another site and emit machine-readable findings
-  keaops check --site examples/homelab/keaops.yaml --format json`,
+  keaops check --site examples/homelab/keaops.yaml --format json
+
+  # in a merge request: findings inline in GitLab, and as test results
+  keaops check --report codequality=gl-code-quality.json --report junit=keaops-junit.xml`,
 		Args: cobra.NoArgs,
 		RunE: runE(func(ctx context.Context) (int, error) { return Check(ctx, a, stdout) }),
 	}
 	a.SiteArgs.flags(cmd)
 	cmd.Flags().StringVar(&a.Format, "format", "text", "output format: text or json")
+	cmd.Flags().StringArrayVar(&a.Reports, "report", nil, "also write a report: junit=FILE, codequality=FILE (GitLab) or sarif=FILE (GitHub); repeatable")
 	return cmd
 }
 
@@ -76,6 +81,9 @@ func Check(ctx context.Context, a CheckArgs, out io.Writer) (int, error) {
 	}
 	site, findings, err := LoadAndValidate(ctx, a.SiteArgs)
 	if err != nil {
+		return ExitProblems, err
+	}
+	if err := writeReports(a.Reports, findings); err != nil {
 		return ExitProblems, err
 	}
 	rep := checkReport{Findings: findings, Errors: findings.Count(model.Error), Warnings: findings.Count(model.Warning)}
