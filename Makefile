@@ -9,7 +9,7 @@ FUZZTIME  ?= 10s
 # Minimising each new interesting input runs the target many uncounted
 # times; bounded, a short run explores instead of minimising.
 
-.PHONY: help example test build bench fuzz vet lint fmt setup clean
+.PHONY: help example test test-pipelines build bench fuzz vet lint fmt setup clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -19,6 +19,9 @@ example: setup build ## the main job: a local Kea pair, then check, diff, deploy
 
 test: setup ## install test dependencies, then run every test with the race detector
 	$(GO) test $(GO_TEST_ARGS) -count=1 ./...
+
+test-pipelines: setup build ## run the GitLab CI template for real with gitlab-ci-local (installs it from npm when missing)
+	./scripts/test-pipelines.sh
 
 build: ## build bin/keaops and bin/keaops-agent
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/keaops ./cmd/keaops

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what keaops' tests need on a Debian machine: Kea 2.2 from Debian's
-# packages (the real server the integration tests start), busybox (udhcpc,
-# a DHCP client for the on-the-wire tests) and socat. Safe to run again:
+# packages (the real server the integration tests start, with perfdhcp),
+# busybox (udhcpc, a DHCP client for the on-the-wire tests), socat, and
+# rsync (for gitlab-ci-local in make test-pipelines). Safe to run again:
 # it installs only what is missing. Go itself is expected on the machine.
 set -euo pipefail
 
@@ -11,6 +12,7 @@ command -v kea-ctrl-agent >/dev/null 2>&1 || need+=(kea-ctrl-agent)
 command -v kea-admin >/dev/null 2>&1 || need+=(kea-admin)
 command -v busybox >/dev/null 2>&1 || need+=(busybox)
 command -v socat >/dev/null 2>&1 || need+=(socat)
+command -v rsync >/dev/null 2>&1 || need+=(rsync)   # gitlab-ci-local copies the repository with it
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
