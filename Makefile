@@ -18,7 +18,7 @@ example: setup build ## the main job: a local Kea pair, then check, diff, deploy
 	./scripts/demo.sh
 
 test: setup ## install test dependencies, then run every test with the race detector
-	$(GO) test $(GO_TEST_ARGS) -count=1 ./...
+	$(GO) test $(GO_TEST_ARGS) -count=1 -p 1 ./...
 
 test-pipelines: setup build ## run the GitLab CI template for real with gitlab-ci-local (installs it from npm when missing)
 	./scripts/test-pipelines.sh

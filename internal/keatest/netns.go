@@ -130,7 +130,10 @@ func (w *Wire) StartLoad(t testing.TB, relayAddr string, rate int, limit time.Du
 	}
 	l := &Load{w: w, addr: relayAddr, exited: make(chan struct{})}
 	l.cmd = exec.Command("ip", "netns", "exec", w.Client, "perfdhcp", "-4", "-l", w.ClientIface,
-		"-r", strconv.Itoa(rate), "-p", strconv.Itoa(int(limit.Seconds())), "-R", "1000")
+		"-r", strconv.Itoa(rate), "-p", strconv.Itoa(int(limit.Seconds())), "-R", "1000",
+		// Wait for the answers still in flight when the load stops: without
+		// it they count as drops.
+		"-W", "1500000")
 	l.cmd.Stdout, l.cmd.Stderr = &l.out, &l.out
 	if err := l.cmd.Start(); err != nil {
 		t.Fatal(err)
