@@ -40,8 +40,9 @@ vet: ## gofmt and go vet
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo 'gofmt needed'; exit 1; }
 	$(GO) vet ./...
 
-lint: vet ## vet, plus staticcheck when installed (go install honnef.co/go/tools/cmd/staticcheck@latest)
-	@if command -v staticcheck >/dev/null; then staticcheck ./...; else echo 'staticcheck not installed: skipped'; fi
+lint: vet ## vet, plus staticcheck (installed with go install when missing)
+	@command -v staticcheck >/dev/null || $(GO) install honnef.co/go/tools/cmd/staticcheck@latest
+	PATH="$$PATH:$$($(GO) env GOPATH)/bin" staticcheck ./...
 
 fmt: ## format the code
 	gofmt -w .

@@ -109,12 +109,20 @@ func ThisServer(dhcp4 json.RawMessage) string {
 	if json.Unmarshal(dhcp4, &c) != nil {
 		return ""
 	}
-	for _, h := range c.Hooks {
-		for _, ha := range h.Parameters.HA {
-			return ha.ThisServerName
-		}
+	if ha := firstHA(c.Hooks); ha != nil {
+		return ha.ThisServerName
 	}
 	return ""
+}
+
+// firstHA returns the HA relationship of a config (keaops renders one), or nil.
+func firstHA(hooks []hookConfig) *haConfig {
+	for _, h := range hooks {
+		if len(h.Parameters.HA) > 0 {
+			return &h.Parameters.HA[0]
+		}
+	}
+	return nil
 }
 
 type lifetimeFields struct {
@@ -353,33 +361,32 @@ func poolRange(s string) (netip.Addr, netip.Addr, error) {
 }
 
 func hooks(s *model.Site, self *model.Node, hooks []hookConfig, pos model.Pos) error {
-	for _, h := range hooks {
-		for _, ha := range h.Parameters.HA {
-			s.HA = model.HA{
-				Mode: model.HAMode(ha.Mode), HeartbeatDelay: intp(ha.HeartbeatDelay, pos), MaxResponseDelay: intp(ha.MaxResponseDelay, pos),
-				MaxAckDelay: intp(ha.MaxAckDelay, pos), MaxUnackedClients: intp(ha.MaxUnackedClients, pos), SyncTimeout: intp(ha.SyncTimeout, pos),
-				SyncPageLimit: intp(ha.SyncPageLimit, pos), DelayedUpdatesLimit: intp(ha.DelayedUpdatesLimit, pos), SyncLeases: ha.SyncLeases, Pos: pos,
-			}
-			if ha.MT != nil {
-				s.HA.MTEnable, s.HA.DedicatedListener = ha.MT.Enable, ha.MT.Dedicated
-				s.HA.ListenerThreads, s.HA.ClientThreads = intp(ha.MT.Listener, pos), intp(ha.MT.Client, pos)
-			}
-			for _, p := range ha.Peers {
-				u, err := url.Parse(p.URL)
-				if err != nil {
-					return fmt.Errorf("HA peer %s: url: %w", p.Name, err)
-				}
-				n := &model.Node{Name: p.Name, Role: model.Role(p.Role), HAURL: u, Pos: pos}
-				if p.Name == ha.ThisServerName {
-					n.Interfaces, n.Paths = self.Interfaces, self.Paths
-				}
-				if p.AutoFailover != nil {
-					s.HA.AutoFailover = p.AutoFailover
-				}
-				s.Nodes = append(s.Nodes, n)
-			}
-			return nil // keaops renders one relationship
+	ha := firstHA(hooks)
+	if ha == nil {
+		return nil
+	}
+	s.HA = model.HA{
+		Mode: model.HAMode(ha.Mode), HeartbeatDelay: intp(ha.HeartbeatDelay, pos), MaxResponseDelay: intp(ha.MaxResponseDelay, pos),
+		MaxAckDelay: intp(ha.MaxAckDelay, pos), MaxUnackedClients: intp(ha.MaxUnackedClients, pos), SyncTimeout: intp(ha.SyncTimeout, pos),
+		SyncPageLimit: intp(ha.SyncPageLimit, pos), DelayedUpdatesLimit: intp(ha.DelayedUpdatesLimit, pos), SyncLeases: ha.SyncLeases, Pos: pos,
+	}
+	if ha.MT != nil {
+		s.HA.MTEnable, s.HA.DedicatedListener = ha.MT.Enable, ha.MT.Dedicated
+		s.HA.ListenerThreads, s.HA.ClientThreads = intp(ha.MT.Listener, pos), intp(ha.MT.Client, pos)
+	}
+	for _, p := range ha.Peers {
+		u, err := url.Parse(p.URL)
+		if err != nil {
+			return fmt.Errorf("HA peer %s: url: %w", p.Name, err)
 		}
+		n := &model.Node{Name: p.Name, Role: model.Role(p.Role), HAURL: u, Pos: pos}
+		if p.Name == ha.ThisServerName {
+			n.Interfaces, n.Paths = self.Interfaces, self.Paths
+		}
+		if p.AutoFailover != nil {
+			s.HA.AutoFailover = p.AutoFailover
+		}
+		s.Nodes = append(s.Nodes, n)
 	}
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/cuecontext"
 	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 	"go.yaml.in/yaml/v3"
 
@@ -46,8 +47,12 @@ func newShapeChecker() (*shapeChecker, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reading embedded schema: %w", err)
 		}
-		if err := inst.AddFile("schema/"+name, src); err != nil {
+		f, err := parser.ParseFile("schema/"+name, src)
+		if err != nil {
 			return nil, fmt.Errorf("parsing embedded schema %s: %w", name, err)
+		}
+		if err := inst.AddSyntax(f); err != nil {
+			return nil, fmt.Errorf("adding embedded schema %s: %w", name, err)
 		}
 	}
 	v := ctx.BuildInstance(inst)
