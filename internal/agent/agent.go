@@ -427,7 +427,12 @@ func (a *Agent) loadState() Status {
 	var s Status
 	if p := a.statePath(); p != "" {
 		if b, err := os.ReadFile(p); err == nil {
-			_ = json.Unmarshal(b, &s)
+			// A damaged state file only costs the failed-revision memory:
+			// the first pass reads what Kea runs and starts over from there.
+			if err := json.Unmarshal(b, &s); err != nil {
+				a.log.Warn("ignoring an unreadable state file", "path", p, "err", err)
+				s = Status{}
+			}
 		}
 	}
 	s.Reconciling = false
