@@ -49,7 +49,7 @@ nodes:
 	return filepath.Join(dir, "keaops.yaml"), dirs
 }
 
-func appendReservation(t *testing.T, site, line string) {
+func appendReservation(t testing.TB, site, line string) {
 	f, err := os.OpenFile(filepath.Join(filepath.Dir(site), "reservations.yaml"), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
