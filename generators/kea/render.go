@@ -1,6 +1,7 @@
 package kea
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/url"
@@ -128,7 +129,7 @@ func sharedParts(s *model.Site, r rules) shared {
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortFunc(order, func(a, b int) int { return int64cmp(int64(s.Subnets[a].ID), int64(s.Subnets[b].ID)) })
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(s.Subnets[a].ID, s.Subnets[b].ID) })
 	var lbNames [2]string
 	if s.HA.Mode == model.HALoadBalancing {
 		lbNames = loadBalancingServers(s)
@@ -137,16 +138,6 @@ func sharedParts(s *model.Site, r rules) shared {
 		sh.subnets = append(sh.subnets, subnet(s, r, s.Subnets[i], bySubnet[i], lbNames))
 	}
 	return sh
-}
-
-func int64cmp(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // loadBalancingServers names the primary and the secondary, whose HA_

@@ -3,6 +3,7 @@ package model
 import (
 	"net/netip"
 	"net/url"
+	"strconv"
 
 	"go4.org/netipx"
 )
@@ -47,7 +48,7 @@ func (v Version) AtLeast(major, minor int) bool {
 	return v.Major > major || v.Major == major && v.Minor >= minor
 }
 
-func (v Version) String() string { return itoa(v.Major) + "." + itoa(v.Minor) }
+func (v Version) String() string { return strconv.Itoa(v.Major) + "." + strconv.Itoa(v.Minor) }
 
 // Role of a node in its HA relationship.
 type Role string
@@ -296,14 +297,4 @@ func (r *Reservation) Identifier() (kind, value string) {
 		return "hw-address", r.HWAddress
 	}
 	return "client-id", r.ClientID
-}
-
-func itoa(i int) string {
-	if i < 0 {
-		return "-" + itoa(-i)
-	}
-	if i < 10 {
-		return string(rune('0' + i))
-	}
-	return itoa(i/10) + string(rune('0'+i%10))
 }
