@@ -153,10 +153,13 @@ func TestDHCPOnTheWire(t *testing.T) {
 			t.Fatalf("standby step: %v %+v", err, res)
 		}
 	})
-	// The primary keeps serving while the standby restarts. Kea pauses the
-	// primary's DHCP while the restarted standby pulls its leases, which can
-	// cost a DISCOVER (clients retry it); no REQUEST may be lost.
-	if d := standby["DISCOVER-OFFER"]; standby["REQUEST-ACK"].Dropped != 0 || d.Dropped*50 > d.Sent {
+	// The primary keeps serving while the standby restarts. Kea disables the
+	// primary's DHCP while the restarted standby pulls its leases (a few ms
+	// for the few hundred leases here, kea-facts §5); whatever arrives in
+	// that window is dropped, DISCOVER or REQUEST alike, and clients
+	// retransmit. More than 2 % lost would mean the primary stopped serving.
+	d, r := standby["DISCOVER-OFFER"], standby["REQUEST-ACK"]
+	if lost, sent := d.Dropped+r.Dropped, d.Sent+r.Sent; lost*50 > sent || r.Received == 0 {
 		t.Errorf("the standby step lost DHCP exchanges: %+v", standby)
 	}
 	primary := measure("primary step", func() {
