@@ -32,6 +32,8 @@ type Site struct {
 	Subnets     []*Subnet
 	// Reservations from every source, in source order.
 	Reservations []*Reservation
+	// NetBox is the site's NetBox source, nil when it has none.
+	NetBox *NetBox
 	// Inputs are the files the site was read from.
 	Inputs []string
 	// Recorded is the fingerprint a rendered or live config carries (see

@@ -66,6 +66,9 @@ func LoadFrom(ctx context.Context, files Files, sitePath string) (*model.Site, m
 	site.Inputs = append(site.Inputs, sitePath)
 	dir := filepath.Dir(sitePath)
 	srcs := rec{file: sitePath, m: get(root, "sources")}
+	if nb := srcs.sub("netbox"); nb.m != nil && nb.m.Kind == yaml.MappingNode && !l.bad[nb.m] {
+		site.NetBox = netBox(nb, dir)
+	}
 	for _, f := range l.sourceFiles(srcs, "subnets", dir, DefaultSubnets) {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err

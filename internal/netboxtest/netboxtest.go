@@ -1,0 +1,260 @@
+// Package netboxtest is an in-process NetBox 4.x REST API for tests: it
+// serves realistic objects (the shape NetBox 4.3 returns, with URLs, brief
+// nested objects, tags, custom fields and timestamps), applies the query
+// filters keaops uses the way NetBox does, caps page sizes like
+// MAX_PAGE_SIZE, and can be told to fail: a wrong token, server errors,
+// malformed bodies, latency. NetBox itself cannot run here.
+package netboxtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Obj is one NetBox object as its JSON.
+type Obj = map[string]any
+
+// Server is a fake NetBox. Fill its lists (with the constructors below),
+// then Start it.
+type Server struct {
+	Token       string
+	MaxPageSize int
+	// Latency is added to every request, as a network and NetBox would.
+	Latency time.Duration
+	// Fail answers the next Fail requests with 502, as a proxy in front of
+	// a restarting NetBox does.
+	Fail atomic.Int32
+	// Malformed, when set, is served for the endpoint it names (e.g.
+	// "ipam/ip-ranges") instead of a page.
+	Malformed map[string]string
+	// OnPage, when set, runs before each page is served (with the
+	// endpoint and offset), e.g. to edit the data mid-read.
+	OnPage func(endpoint string, offset int)
+
+	mu      sync.Mutex
+	Objects map[string][]Obj // by endpoint: "ipam/prefixes", ...
+
+	Requests    atomic.Int32
+	inFlight    atomic.Int32
+	MaxInFlight atomic.Int32
+	// Queries records each request's path and query, for tests that check
+	// what keaops asked for.
+	queries []string
+
+	srv *httptest.Server
+	URL string
+}
+
+// New returns an empty server that accepts token.
+func New(token string) *Server {
+	return &Server{Token: token, MaxPageSize: 1000, Objects: map[string][]Obj{}}
+}
+
+// Start serves on 127.0.0.1 until the test ends.
+func (s *Server) Start(t testing.TB) *Server {
+	s.srv = httptest.NewServer(s)
+	s.URL = s.srv.URL
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// Add appends objects to an endpoint's list.
+func (s *Server) Add(endpoint string, objs ...Obj) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Objects[endpoint] = append(s.Objects[endpoint], objs...)
+}
+
+// Queries returns the requests served so far.
+func (s *Server) Queries() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.queries)
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.Requests.Add(1)
+	n := s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
+	for {
+		m := s.MaxInFlight.Load()
+		if n <= m || s.MaxInFlight.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	s.mu.Lock()
+	s.queries = append(s.queries, r.URL.RequestURI())
+	s.mu.Unlock()
+	if s.Latency > 0 {
+		time.Sleep(s.Latency)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if got := r.Header.Get("Authorization"); got != "Token "+s.Token && got != "Bearer "+s.Token {
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprint(w, `{"detail":"Invalid token"}`)
+		return
+	}
+	if s.Fail.Load() > 0 && s.Fail.Add(-1) >= 0 {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadGateway)
+		fmt.Fprint(w, "<html><body><h1>502 Bad Gateway</h1></body></html>")
+		return
+	}
+	endpoint := strings.Trim(strings.TrimPrefix(r.URL.Path, "/api/"), "/")
+	if body, ok := s.Malformed[endpoint]; ok {
+		fmt.Fprint(w, body)
+		return
+	}
+	s.mu.Lock()
+	all, known := s.Objects[endpoint]
+	s.mu.Unlock()
+	if !known && !knownEndpoints[endpoint] {
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, `{"detail":"Not found."}`)
+		return
+	}
+	q := r.URL.Query()
+	var sel []Obj
+	for _, o := range all {
+		if matches(endpoint, o, q) {
+			sel = append(sel, o)
+		}
+	}
+	slices.SortStableFunc(sel, func(a, b Obj) int { return int(num(a["id"]) - num(b["id"])) })
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	if limit <= 0 || limit > s.MaxPageSize {
+		limit = s.MaxPageSize
+	}
+	offset, _ := strconv.Atoi(q.Get("offset"))
+	if s.OnPage != nil {
+		s.OnPage(endpoint, offset)
+	}
+	end := min(offset+limit, len(sel))
+	results := []Obj{}
+	if offset < len(sel) {
+		results = sel[offset:end]
+	}
+	var next any
+	if end < len(sel) {
+		// What a NetBox behind a misconfigured proxy says: another host.
+		next = fmt.Sprintf("http://netbox.internal.example:8080/api/%s/?limit=%d&offset=%d", endpoint, limit, end)
+	}
+	json.NewEncoder(w).Encode(Obj{"count": len(sel), "next": next, "previous": nil, "results": results})
+}
+
+var knownEndpoints = map[string]bool{
+	"ipam/prefixes": true, "ipam/ip-ranges": true, "ipam/ip-addresses": true,
+	"dcim/mac-addresses": true, "dcim/interfaces": true, "virtualization/interfaces": true,
+}
+
+// matches applies the NetBox filters keaops sends.
+func matches(endpoint string, o Obj, q map[string][]string) bool {
+	for key, vals := range q {
+		switch key {
+		case "limit", "offset", "ordering", "brief":
+			continue
+		case "family":
+			if strconv.Itoa(int(num(sub(o, "family")["value"]))) != vals[0] {
+				return false
+			}
+		case "status":
+			if !slices.Contains(vals, str(sub(o, "status")["value"])) {
+				return false
+			}
+		case "role":
+			if !slices.Contains(vals, str(sub(o, "role")["slug"])) {
+				return false
+			}
+		case "tag": // every tag
+			var have []string
+			for _, t := range list(o["tags"]) {
+				have = append(have, str(t.(Obj)["slug"]))
+			}
+			for _, v := range vals {
+				if !slices.Contains(have, v) {
+					return false
+				}
+			}
+		case "site":
+			if str(o["scope_type"]) != "dcim.site" || !slices.Contains(vals, str(sub(o, "scope")["slug"])) {
+				return false
+			}
+		case "vrf":
+			if !slices.Contains(vals, str(sub(o, "vrf")["rd"])) {
+				return false
+			}
+		case "id":
+			if !slices.Contains(vals, strconv.Itoa(int(num(o["id"])))) {
+				return false
+			}
+		case "interface_id", "vminterface_id":
+			typ := map[string]string{"interface_id": "dcim.interface", "vminterface_id": "virtualization.vminterface"}[key]
+			if str(o["assigned_object_type"]) != typ || !slices.Contains(vals, strconv.Itoa(int(num(o["assigned_object_id"])))) {
+				return false
+			}
+		case "parent":
+			if !inAny(endpoint, o, vals) {
+				return false
+			}
+		default:
+			// NetBox ignores filters it does not know; a test server that
+			// did too would hide a keaops bug.
+			panic(fmt.Sprintf("netboxtest: filter %q on %s is not implemented", key, endpoint))
+		}
+	}
+	return true
+}
+
+func inAny(endpoint string, o Obj, parents []string) bool {
+	var addrs []string
+	switch endpoint {
+	case "ipam/ip-addresses":
+		addrs = []string{str(o["address"])}
+	case "ipam/ip-ranges":
+		addrs = []string{str(o["start_address"]), str(o["end_address"])}
+	default:
+		return false
+	}
+	for _, p := range parents {
+		pfx, err := netip.ParsePrefix(p)
+		if err != nil {
+			continue
+		}
+		in := true
+		for _, a := range addrs {
+			ap, err := netip.ParsePrefix(a)
+			in = in && err == nil && pfx.Contains(ap.Addr())
+		}
+		if in {
+			return true
+		}
+	}
+	return false
+}
+
+func sub(o Obj, key string) Obj { m, _ := o[key].(Obj); return m }
+func str(v any) string          { s, _ := v.(string); return s }
+func list(v any) []any          { l, _ := v.([]any); return l }
+func num(v any) int64 {
+	switch x := v.(type) {
+	case int:
+		return int64(x)
+	case int32:
+		return int64(x)
+	case int64:
+		return x
+	case float64:
+		return int64(x)
+	}
+	return 0
+}

@@ -1,0 +1,194 @@
+package netbox
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/keaops/keaops/internal/model"
+)
+
+// SnapshotFormat is the version of the snapshot file format.
+const SnapshotFormat = 1
+
+// Snapshot is what keaops read from NetBox: the selected objects, reduced to
+// the fields keaops maps, and the selection that picked them. It is the
+// only thing the conversion to the model reads, so a snapshot file and a
+// live read give the same site. Lists are sorted by id; nothing in it
+// depends on when it was taken.
+type Snapshot struct {
+	Format int `json:"format"`
+	// NetBox is the URL the objects came from (never a token).
+	NetBox string `json:"netbox"`
+	// Selection is the site's selection when the snapshot was taken; a
+	// site whose selection changed since must take a new one.
+	Selection Selection  `json:"selection"`
+	Prefixes  []Prefix   `json:"prefixes"`
+	IPRanges  []IPRange  `json:"ip-ranges"`
+	Addresses []IPAddress `json:"ip-addresses"`
+}
+
+// Selection is the part of the site's NetBox source that decides which
+// objects are read and which custom fields are kept.
+type Selection struct {
+	Prefixes  Filter   `json:"prefixes"`
+	IPRanges  Filter   `json:"ip-ranges"`
+	Addresses *Filter  `json:"ip-addresses"`
+	Fields    []string `json:"custom-fields"`
+}
+
+// Filter is a server-side selection, with keaops' defaults filled in.
+type Filter struct {
+	Tag    []string `json:"tag,omitempty"`
+	Role   []string `json:"role,omitempty"`
+	Site   []string `json:"site,omitempty"`
+	VRF    []string `json:"vrf,omitempty"`
+	Status []string `json:"status,omitempty"`
+}
+
+// Ref is a related object as NetBox nests it: enough to name it.
+type Ref struct {
+	ID   int32  `json:"id"`
+	Name string `json:"name,omitempty"`
+	Slug string `json:"slug,omitempty"`
+}
+
+// VLAN is a prefix's VLAN.
+type VLAN struct {
+	ID   int32  `json:"id"`
+	VID  int32  `json:"vid"`
+	Name string `json:"name"`
+}
+
+// Prefix is a NetBox prefix that becomes a subnet.
+type Prefix struct {
+	ID           int32          `json:"id"`
+	Display      string         `json:"display"`
+	Prefix       string         `json:"prefix"`
+	VRF          *Ref           `json:"vrf,omitempty"`
+	VLAN         *VLAN          `json:"vlan,omitempty"`
+	Description  string         `json:"description,omitempty"`
+	CustomFields map[string]any `json:"custom-fields,omitempty"`
+}
+
+// IPRange is a NetBox IP range that becomes a pool.
+type IPRange struct {
+	ID          int32  `json:"id"`
+	Display     string `json:"display"`
+	Start       string `json:"start-address"`
+	End         string `json:"end-address"`
+	VRF         *Ref   `json:"vrf,omitempty"`
+	Description string `json:"description,omitempty"`
+}
+
+// IPAddress is a NetBox IP address that becomes a reservation when its
+// interface has a MAC address (or its hw-address custom field is set).
+type IPAddress struct {
+	ID      int32  `json:"id"`
+	Display string `json:"display"`
+	Address string `json:"address"`
+	VRF     *Ref   `json:"vrf,omitempty"`
+	DNSName string `json:"dns-name,omitempty"`
+	// Interface is the assigned interface, nil when the address is not
+	// assigned to one.
+	Interface   *Interface     `json:"interface,omitempty"`
+	Description string         `json:"description,omitempty"`
+	CustomFields map[string]any `json:"custom-fields,omitempty"`
+}
+
+// Interface is the interface an address is assigned to, with the MAC
+// address keaops reserves for: the interface's primary MAC, or its only
+// one. MACs lists every MAC address object on the interface.
+type Interface struct {
+	// Type is "dcim.interface" or "virtualization.vminterface".
+	Type string `json:"type"`
+	ID   int32  `json:"id"`
+	Name string `json:"name"`
+	// Parent is the device's or virtual machine's name.
+	Parent string   `json:"parent,omitempty"`
+	MAC    string   `json:"mac,omitempty"`
+	MACs   []string `json:"macs,omitempty"`
+}
+
+// sort puts every list in id order, so snapshots compare byte for byte.
+func (s *Snapshot) sort() {
+	slices.SortFunc(s.Prefixes, func(a, b Prefix) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(s.IPRanges, func(a, b IPRange) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(s.Addresses, func(a, b IPAddress) int { return cmp.Compare(a.ID, b.ID) })
+}
+
+// Marshal writes the snapshot as indented JSON with sorted keys, ending in
+// a newline: the same objects always give the same bytes.
+func (s *Snapshot) Marshal() ([]byte, error) {
+	s.sort()
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		return nil, fmt.Errorf("encoding the NetBox snapshot: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// ParseSnapshot reads a snapshot file. Problems are findings at the file,
+// line and column, never a panic; unknown keys are errors, since a
+// snapshot is written by keaops and a stray key means a hand edit went
+// wrong.
+func ParseSnapshot(name string, data []byte) (*Snapshot, model.Findings) {
+	var s Snapshot
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	if err := dec.Decode(&s); err != nil {
+		return nil, model.Findings{model.Errorf(jsonPos(name, data, err, dec.InputOffset()), "netbox-snapshot", "%s", jsonMessage(err))}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, model.Findings{model.Errorf(jsonPos(name, data, nil, dec.InputOffset()-1), "netbox-snapshot", "unexpected data after the snapshot object")}
+	}
+	if s.Format != SnapshotFormat {
+		return nil, model.Findings{model.Errorf(model.Pos{File: name}, "netbox-snapshot", "snapshot format %d is not one this keaops reads (%d): take a new one with keaops netbox snapshot", s.Format, SnapshotFormat)}
+	}
+	return &s, nil
+}
+
+// jsonPos turns a decoder error's byte offset into a line and column.
+func jsonPos(name string, data []byte, err error, fallback int64) model.Pos {
+	off := fallback
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset - 1 // the offending byte, not the one after it
+	case errors.As(err, &te):
+		off = te.Offset
+	case err != nil && strings.HasPrefix(err.Error(), "json: unknown field "):
+		// Reported at the end of the object; point at the key instead.
+		key := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		if m := regexp.MustCompile(regexp.QuoteMeta(key) + `\s*:`).FindIndex(data); m != nil {
+			off = int64(m[0])
+		}
+	}
+	off = max(0, min(off, int64(len(data))))
+	before := data[:off]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := int(off) - bytes.LastIndexByte(before, '\n')
+	return model.Pos{File: name, Line: line, Col: col}
+}
+
+func jsonMessage(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("%s: want %s, not a JSON %s", te.Field, te.Type, te.Value)
+	}
+	if errors.Is(err, io.EOF) {
+		return "the file is empty: take a snapshot with keaops netbox snapshot"
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
