@@ -209,7 +209,7 @@ func (s *Server) Interface(id int, name, device string, primaryID int, primaryMA
 		"type": Obj{"value": "1000base-t", "label": "1000BASE-T (1GE)"}, "enabled": true, "parent": nil, "bridge": nil, "lag": nil,
 		"mtu": nil, "mac_address": primaryMAC,
 		"primary_mac_address": Obj{"id": primaryID, "url": s.url("dcim/mac-addresses", primaryID), "display": primaryMAC, "mac_address": primaryMAC, "description": ""},
-		"mac_addresses": briefs, "speed": nil, "duplex": nil, "wwn": nil, "mgmt_only": false, "description": "", "mode": nil,
+		"mac_addresses":       briefs, "speed": nil, "duplex": nil, "wwn": nil, "mgmt_only": false, "description": "", "mode": nil,
 		"rf_role": nil, "rf_channel": nil, "poe_mode": nil, "poe_type": nil, "rf_channel_frequency": nil, "rf_channel_width": nil,
 		"tx_power": nil, "untagged_vlan": nil, "tagged_vlans": []any{}, "qinq_svlan": nil, "vlan_translation_policy": nil,
 		"mark_connected": false, "cable": nil, "cable_end": "", "wireless_link": nil, "link_peers": []any{}, "link_peers_type": nil,

@@ -41,18 +41,18 @@ func campus(t testing.TB) (*netboxtest.Server, *model.NetBox) {
 		s.Range(netboxtest.RangeSpec{ID: 5, Start: "10.0.1.100/24", End: "10.0.1.199/24", Role: "dhcp-pool", Description: "office pool"}),
 		s.Range(netboxtest.RangeSpec{ID: 6, Start: "10.0.2.100/24", End: "10.0.2.149/24", Role: "dhcp-pool"}),
 		s.Range(netboxtest.RangeSpec{ID: 7, Start: "10.0.2.150/24", End: "10.0.2.199/24", Role: "dhcp-pool"}),
-		s.Range(netboxtest.RangeSpec{ID: 8, Start: "10.0.3.10/24", End: "10.0.3.20/24", Role: "static"}), // not a pool role
+		s.Range(netboxtest.RangeSpec{ID: 8, Start: "10.0.3.10/24", End: "10.0.3.20/24", Role: "static"}),      // not a pool role
 		s.Range(netboxtest.RangeSpec{ID: 9, Start: "10.9.0.100/24", End: "10.9.0.200/24", Role: "dhcp-pool"}), // unselected prefix
 	)
 	s.Add("ipam/ip-addresses",
 		s.Address(netboxtest.AddressSpec{ID: 501, Address: "10.0.1.10/24", DNSName: "printer-1.example.net", Interface: 42, IfName: "eth0", Device: "printer-1"}),
 		s.Address(netboxtest.AddressSpec{ID: 502, Address: "10.0.1.11/24", Status: "reserved", Interface: 43, IfName: "eth0", Device: "nas-1"}),
-		s.Address(netboxtest.AddressSpec{ID: 503, Address: "10.0.2.20/24", Interface: 44, IfName: "eth0", Device: "phone-20"}),              // two MACs, one primary
-		s.Address(netboxtest.AddressSpec{ID: 504, Address: "10.0.3.5/24", Interface: 7, IfName: "ens18", Device: "build-vm", VM: true}),      // VM interface
-		s.Address(netboxtest.AddressSpec{ID: 505, Address: "10.0.3.6/24", DNSName: "ghost"}),                                                // no interface
+		s.Address(netboxtest.AddressSpec{ID: 503, Address: "10.0.2.20/24", Interface: 44, IfName: "eth0", Device: "phone-20"}),                   // two MACs, one primary
+		s.Address(netboxtest.AddressSpec{ID: 504, Address: "10.0.3.5/24", Interface: 7, IfName: "ens18", Device: "build-vm", VM: true}),          // VM interface
+		s.Address(netboxtest.AddressSpec{ID: 505, Address: "10.0.3.6/24", DNSName: "ghost"}),                                                     // no interface
 		s.Address(netboxtest.AddressSpec{ID: 506, Address: "10.0.3.7/24", CustomFields: netboxtest.Obj{"dhcp_hw_address": "02-00-00-00-00-07"}}), // MAC from a custom field
-		s.Address(netboxtest.AddressSpec{ID: 507, Address: "10.0.1.12/24", Status: "active", Interface: 45, IfName: "eth0", Device: "ap-1"}), // status not selected
-		s.Address(netboxtest.AddressSpec{ID: 508, Address: "10.9.0.5/24", Interface: 46, IfName: "eth0", Device: "far-1"}),                  // unselected prefix
+		s.Address(netboxtest.AddressSpec{ID: 507, Address: "10.0.1.12/24", Status: "active", Interface: 45, IfName: "eth0", Device: "ap-1"}),     // status not selected
+		s.Address(netboxtest.AddressSpec{ID: 508, Address: "10.9.0.5/24", Interface: 46, IfName: "eth0", Device: "far-1"}),                       // unselected prefix
 	)
 	s.Add("dcim/mac-addresses",
 		s.MAC(77, "AA:BB:CC:DD:EE:01", 42, "eth0", "printer-1", false),

@@ -28,9 +28,9 @@ type Snapshot struct {
 	NetBox string `json:"netbox"`
 	// Selection is the site's selection when the snapshot was taken; a
 	// site whose selection changed since must take a new one.
-	Selection Selection  `json:"selection"`
-	Prefixes  []Prefix   `json:"prefixes"`
-	IPRanges  []IPRange  `json:"ip-ranges"`
+	Selection Selection   `json:"selection"`
+	Prefixes  []Prefix    `json:"prefixes"`
+	IPRanges  []IPRange   `json:"ip-ranges"`
 	Addresses []IPAddress `json:"ip-addresses"`
 }
 
@@ -97,8 +97,8 @@ type IPAddress struct {
 	DNSName string `json:"dns-name,omitempty"`
 	// Interface is the assigned interface, nil when the address is not
 	// assigned to one.
-	Interface   *Interface     `json:"interface,omitempty"`
-	Description string         `json:"description,omitempty"`
+	Interface    *Interface     `json:"interface,omitempty"`
+	Description  string         `json:"description,omitempty"`
 	CustomFields map[string]any `json:"custom-fields,omitempty"`
 }
 
