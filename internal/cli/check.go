@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -20,11 +21,17 @@ type SiteArgs struct {
 	Site string
 	// Override is an overrides file: node-local settings for another pair.
 	Override string
+	// NetBoxSnapshot replaces the snapshot file the site names; NetBoxLive
+	// reads NetBox itself even when the site names one.
+	NetBoxSnapshot string
+	NetBoxLive     bool
+	netbox         *netboxRead
 }
 
 func (a *SiteArgs) flags(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&a.Site, "site", "s", "keaops.yaml", "the site file")
 	cmd.Flags().StringVar(&a.Override, "override", "", "an overrides file: node endpoints, listeners and paths for a staging or local pair")
+	a.netboxFlags(cmd)
 }
 
 // CheckArgs are the inputs of keaops check.
@@ -112,7 +119,7 @@ func Check(ctx context.Context, a CheckArgs, out io.Writer) (int, error) {
 // of check, render, diff and deploy. Shape errors in a file do not stop the
 // semantic checks on the records that were well formed.
 func LoadAndValidate(ctx context.Context, a SiteArgs) (*model.Site, model.Findings, error) {
-	site, findings, err := yamlsrc.Load(ctx, a.Site)
+	site, findings, err := loadSite(ctx, yamlsrc.OS, a)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -166,6 +173,9 @@ func printFindings(out io.Writer, sitePath string, site *model.Site, findings mo
 func count(n int, what string) string {
 	if n == 1 {
 		return "1 " + what
+	}
+	if strings.HasSuffix(what, "x") || strings.HasSuffix(what, "s") {
+		return fmt.Sprintf("%d %ses", n, what)
 	}
 	return fmt.Sprintf("%d %ss", n, what)
 }

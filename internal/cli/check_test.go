@@ -17,7 +17,7 @@ import (
 // Both bundled examples must pass check with no errors: they are the
 // documentation and the end-to-end inputs of later stages.
 func TestExamplesPass(t *testing.T) {
-	for _, ex := range []string{"homelab", "campus"} {
+	for _, ex := range []string{"homelab", "campus", "netbox"} {
 		t.Run(ex, func(t *testing.T) {
 			var out, errb bytes.Buffer
 			code := Main(context.Background(), []string{"check", "--site", filepath.Join("..", "..", "examples", ex, "keaops.yaml")}, &out, &errb)

@@ -167,7 +167,7 @@ func againstRevision(ctx context.Context, want *model.Site, a SiteArgs, rev stri
 		return Plan{}, err
 	}
 	plan := Plan{Against: rev, Revision: files.Revision()}
-	have, findings, err := yamlsrc.LoadFrom(ctx, files, a.Site)
+	have, findings, err := loadSite(ctx, files, a)
 	if err != nil {
 		return Plan{}, err
 	}

@@ -56,6 +56,9 @@ func checkWith(ctx context.Context, bin, path string) error {
 				lines = append(lines, l)
 			}
 		}
+		if len(lines) == 0 { // e.g. "Syntax check failed with: ..."
+			lines = []string{strings.TrimSpace(string(out))}
+		}
 		return fmt.Errorf("%s -t %s: %v: %s", bin, path, err, strings.Join(lines, "\n"))
 	}
 	return nil

@@ -413,8 +413,31 @@ func normalSelection(s Selection) Selection {
 	return s
 }
 
+// selectionDiff names the settings that differ, e.g.
+// "prefixes.tag: [kea] in the snapshot, [kea ipv4] in keaops.yaml".
 func selectionDiff(had, want Selection) string {
-	h, _ := json.Marshal(had)
-	w, _ := json.Marshal(want)
-	return fmt.Sprintf("snapshot %s, site %s", h, w)
+	var diffs []string
+	cmp := func(what string, a, b any) {
+		x, _ := json.Marshal(a)
+		y, _ := json.Marshal(b)
+		if string(x) != string(y) {
+			diffs = append(diffs, fmt.Sprintf("%s: %s in the snapshot, %s in keaops.yaml", what, x, y))
+		}
+	}
+	filters := func(name string, a, b *Filter) {
+		if a == nil || b == nil {
+			cmp(name, a, b)
+			return
+		}
+		cmp(name+".tag", a.Tag, b.Tag)
+		cmp(name+".role", a.Role, b.Role)
+		cmp(name+".site", a.Site, b.Site)
+		cmp(name+".vrf", a.VRF, b.VRF)
+		cmp(name+".status", a.Status, b.Status)
+	}
+	filters("prefixes", &had.Prefixes, &want.Prefixes)
+	filters("ip-ranges", &had.IPRanges, &want.IPRanges)
+	filters("ip-addresses", had.Addresses, want.Addresses)
+	cmp("custom-fields", had.Fields, want.Fields)
+	return strings.Join(diffs, "; ")
 }
