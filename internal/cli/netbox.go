@@ -45,6 +45,9 @@ func loadSite(ctx context.Context, files yamlsrc.Files, a SiteArgs) (*model.Site
 	if err != nil || snap == nil {
 		return site, findings, err
 	}
+	if name != cfg.URL { // a file: its revision is part of the render's source
+		site.Inputs = append(site.Inputs, name)
+	}
 	subnets, res, more := netbox.Convert(snap, cfg, name)
 	findings = append(findings, more...)
 	// NetBox's objects come first, so a YAML record that clashes with one

@@ -7,6 +7,7 @@
 package netboxtest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -50,6 +51,8 @@ type Server struct {
 	// Queries records each request's path and query, for tests that check
 	// what keaops asked for.
 	queries []string
+
+	frozen map[string]*frozenList
 
 	srv *httptest.Server
 	URL string
@@ -115,22 +118,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, body)
 		return
 	}
-	s.mu.Lock()
-	all, known := s.Objects[endpoint]
-	s.mu.Unlock()
+	all, known := s.entries(endpoint)
 	if !known && !knownEndpoints[endpoint] {
 		w.WriteHeader(http.StatusNotFound)
 		fmt.Fprint(w, `{"detail":"Not found."}`)
 		return
 	}
 	q := r.URL.Query()
-	var sel []Obj
-	for _, o := range all {
-		if matches(endpoint, o, q) {
-			sel = append(sel, o)
+	var parents []netip.Prefix
+	for _, p := range q["parent"] {
+		if pfx, err := netip.ParsePrefix(p); err == nil {
+			parents = append(parents, pfx)
 		}
 	}
-	slices.SortStableFunc(sel, func(a, b Obj) int { return int(num(a["id"]) - num(b["id"])) })
+	var sel []*entry
+	for _, e := range s.candidates(endpoint, all, q) {
+		if matches(endpoint, e, q, parents) {
+			sel = append(sel, e)
+		}
+	}
+	slices.SortStableFunc(sel, func(a, b *entry) int { return int(num(a.obj["id"]) - num(b.obj["id"])) })
 	limit, _ := strconv.Atoi(q.Get("limit"))
 	if limit <= 0 || limit > s.MaxPageSize {
 		limit = s.MaxPageSize
@@ -140,16 +147,148 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.OnPage(endpoint, offset)
 	}
 	end := min(offset+limit, len(sel))
-	results := []Obj{}
-	if offset < len(sel) {
-		results = sel[offset:end]
-	}
-	var next any
+	next := "null"
 	if end < len(sel) {
 		// What a NetBox behind a misconfigured proxy says: another host.
-		next = fmt.Sprintf("http://netbox.internal.example:8080/api/%s/?limit=%d&offset=%d", endpoint, limit, end)
+		next = fmt.Sprintf(`"http://netbox.internal.example:8080/api/%s/?limit=%d&offset=%d"`, endpoint, limit, end)
 	}
-	json.NewEncoder(w).Encode(Obj{"count": len(sel), "next": next, "previous": nil, "results": results})
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `{"count":%d,"next":%s,"previous":null,"results":[`, len(sel), next)
+	for i := offset; i < end; i++ {
+		if i > offset {
+			b.WriteByte(',')
+		}
+		b.Write(sel[i].json())
+	}
+	b.WriteString("]}\n")
+	w.Write(b.Bytes())
+}
+
+// entry is an object with what serving it needs, computed once when the
+// server is frozen and per request otherwise (tests edit objects in
+// place between requests).
+type entry struct {
+	obj   Obj
+	raw   []byte
+	addrs []netip.Addr
+}
+
+func newEntry(endpoint string, o Obj) *entry {
+	e := &entry{obj: o}
+	var texts []string
+	switch endpoint {
+	case "ipam/ip-addresses":
+		texts = []string{str(o["address"])}
+	case "ipam/ip-ranges":
+		texts = []string{str(o["start_address"]), str(o["end_address"])}
+	}
+	for _, t := range texts {
+		if p, err := netip.ParsePrefix(t); err == nil {
+			e.addrs = append(e.addrs, p.Addr())
+		}
+	}
+	return e
+}
+
+func (e *entry) json() []byte {
+	if e.raw != nil {
+		return e.raw
+	}
+	b, _ := json.Marshal(e.obj)
+	return b
+}
+
+func (s *Server) entries(endpoint string) ([]*entry, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f, ok := s.frozen[endpoint]; ok {
+		return f.all, true
+	}
+	objs, ok := s.Objects[endpoint]
+	out := make([]*entry, len(objs))
+	for i, o := range objs {
+		out[i] = newEntry(endpoint, o)
+	}
+	return out, ok
+}
+
+// candidates narrows a listing by id or assigned interface through the
+// frozen index, so a benchmark's thousands of MAC lookups do not each
+// scan every object; matches still applies every filter.
+func (s *Server) candidates(endpoint string, all []*entry, q map[string][]string) []*entry {
+	s.mu.Lock()
+	f := s.frozen[endpoint]
+	s.mu.Unlock()
+	if f == nil {
+		return all
+	}
+	if parents := q["parent"]; len(parents) > 0 && len(f.byAddr) > 0 {
+		seen := map[*entry]bool{}
+		var out []*entry
+		for _, p := range parents {
+			pfx, err := netip.ParsePrefix(p)
+			if err != nil {
+				continue
+			}
+			pfx = pfx.Masked()
+			i, _ := slices.BinarySearchFunc(f.byAddr, pfx.Addr(), func(e *entry, a netip.Addr) int { return e.addrs[0].Compare(a) })
+			for ; i < len(f.byAddr) && pfx.Contains(f.byAddr[i].addrs[0]); i++ {
+				if e := f.byAddr[i]; !seen[e] {
+					seen[e] = true
+					out = append(out, e)
+				}
+			}
+		}
+		return out
+	}
+	for _, key := range []string{"interface_id", "vminterface_id", "id"} {
+		if vals, ok := q[key]; ok {
+			var out []*entry
+			for _, v := range vals {
+				out = append(out, f.index[key+"="+v]...)
+			}
+			return out
+		}
+	}
+	return all
+}
+
+type frozenList struct {
+	all   []*entry
+	index map[string][]*entry
+	// byAddr holds the entries with addresses, by their first one.
+	byAddr []*entry
+}
+
+// Freeze precomputes every object's JSON and an index, for benchmarks:
+// the server then costs little next to the client it serves. Objects must
+// not change afterwards.
+func (s *Server) Freeze() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.frozen = map[string]*frozenList{}
+	for endpoint, objs := range s.Objects {
+		f := &frozenList{index: map[string][]*entry{}}
+		for _, o := range objs {
+			e := newEntry(endpoint, o)
+			e.raw, _ = json.Marshal(o)
+			f.all = append(f.all, e)
+			if len(e.addrs) > 0 {
+				f.byAddr = append(f.byAddr, e)
+			}
+			id := strconv.Itoa(int(num(o["id"])))
+			f.index["id="+id] = append(f.index["id="+id], e)
+			aid := strconv.Itoa(int(num(o["assigned_object_id"])))
+			switch str(o["assigned_object_type"]) {
+			case "dcim.interface":
+				f.index["interface_id="+aid] = append(f.index["interface_id="+aid], e)
+			case "virtualization.vminterface":
+				f.index["vminterface_id="+aid] = append(f.index["vminterface_id="+aid], e)
+			}
+		}
+		slices.SortFunc(f.byAddr, func(a, b *entry) int { return a.addrs[0].Compare(b.addrs[0]) })
+		s.frozen[endpoint] = f
+	}
 }
 
 var knownEndpoints = map[string]bool{
@@ -158,7 +297,8 @@ var knownEndpoints = map[string]bool{
 }
 
 // matches applies the NetBox filters keaops sends.
-func matches(endpoint string, o Obj, q map[string][]string) bool {
+func matches(endpoint string, e *entry, q map[string][]string, parents []netip.Prefix) bool {
+	o := e.obj
 	for key, vals := range q {
 		switch key {
 		case "limit", "offset", "ordering", "brief":
@@ -203,7 +343,7 @@ func matches(endpoint string, o Obj, q map[string][]string) bool {
 				return false
 			}
 		case "parent":
-			if !inAny(endpoint, o, vals) {
+			if !inAny(e.addrs, parents) {
 				return false
 			}
 		default:
@@ -215,25 +355,14 @@ func matches(endpoint string, o Obj, q map[string][]string) bool {
 	return true
 }
 
-func inAny(endpoint string, o Obj, parents []string) bool {
-	var addrs []string
-	switch endpoint {
-	case "ipam/ip-addresses":
-		addrs = []string{str(o["address"])}
-	case "ipam/ip-ranges":
-		addrs = []string{str(o["start_address"]), str(o["end_address"])}
-	default:
+func inAny(addrs []netip.Addr, parents []netip.Prefix) bool {
+	if len(addrs) == 0 {
 		return false
 	}
-	for _, p := range parents {
-		pfx, err := netip.ParsePrefix(p)
-		if err != nil {
-			continue
-		}
+	for _, pfx := range parents {
 		in := true
 		for _, a := range addrs {
-			ap, err := netip.ParsePrefix(a)
-			in = in && err == nil && pfx.Contains(ap.Addr())
+			in = in && pfx.Contains(a)
 		}
 		if in {
 			return true
