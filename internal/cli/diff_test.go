@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -83,14 +82,7 @@ func mustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
 func TestDiffAgainstRevision(t *testing.T) {
 	site := copyExample(t, "homelab")
 	dir := filepath.Dir(filepath.Join(site, "keaops.yaml"))
-	git := func(args ...string) {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.org", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.org")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
+	git := gitIn(t, dir)
 	git("init", "-q", "-b", "main")
 	git("add", ".")
 	git("commit", "-qm", "base")

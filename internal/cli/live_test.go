@@ -81,3 +81,11 @@ func run(t *testing.T, args ...string) (int, string) {
 	code := Main(context.Background(), args, &out, &out)
 	return code, out.String()
 }
+
+// gitIn binds gitCLI to a directory.
+func gitIn(t *testing.T, dir string) func(args ...string) {
+	return func(args ...string) {
+		t.Helper()
+		gitCLI(t, dir, args...)
+	}
+}

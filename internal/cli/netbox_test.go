@@ -208,3 +208,31 @@ func TestNetBoxMergedChecks(t *testing.T) {
 		t.Errorf("no token: exit %d\n%s", code, text)
 	}
 }
+
+// TestNetBoxMergeRequestPlan: the merge-request flow. The snapshot is
+// committed; NetBox gains an address on a new device; a new snapshot
+// makes the plan against main show exactly that, read offline (the plan
+// sends no request to NetBox).
+func TestNetBoxMergeRequestPlan(t *testing.T) {
+	s := northNetBox(t)
+	site := northSite(t, s)
+	dir := filepath.Dir(site)
+	git := gitIn(t, dir)
+	git("init", "-q", "-b", "main")
+	git("add", ".")
+	git("commit", "-qm", "base")
+
+	s.Add("ipam/ip-addresses", s.Address(netboxtest.AddressSpec{ID: 530, Address: "10.20.30.40/24", DNSName: "scope-2", Interface: 4030, IfName: "eth0", Device: "scope-2"}))
+	s.Add("dcim/mac-addresses", s.MAC(830, "00:1B:C5:30:00:40", 4030, "eth0", "scope-2", false))
+	if code, out := run(t, "netbox", "snapshot", "-s", site); code != ExitOK {
+		t.Fatalf("snapshot: exit %d\n%s", code, out)
+	}
+	before := s.Requests.Load()
+	code, out := run(t, "diff", "-s", site, "--against", "main", "--exit-code")
+	if code != ExitChanges || !strings.Contains(out, "reservation scope-2 00:1b:c5:30:00:40 → 10.20.30.40 (lab)") || !strings.Contains(out, "netbox:ipam/ip-addresses/530 (10.20.30.40/24)") {
+		t.Errorf("plan: exit %d\n%s", code, out)
+	}
+	if n := s.Requests.Load() - before; n != 0 {
+		t.Errorf("the plan sent %d requests to NetBox", n)
+	}
+}

@@ -95,14 +95,7 @@ func TestRenderRecordsGitRevision(t *testing.T) {
 		t.Fatal("git not found")
 	}
 	site := copyExample(t, "homelab")
-	git := func(args ...string) {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = site
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.org", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.org")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
+	git := gitIn(t, site)
 	git("init", "-q")
 	git("add", ".")
 	git("commit", "-qm", "site")

@@ -79,18 +79,12 @@ func Fetch(ctx context.Context, cfg *model.NetBox, o Options) (*Snapshot, error)
 
 	f := sel.Prefixes
 	snap.Prefixes, err = list(ctx, c, "ipam/prefixes", func(ctx context.Context, limit, offset int32) (page[nb.Prefix], *http.Response, error) {
-		r := c.api.IpamAPI.IpamPrefixesList(ctx).Family(4).Status(f.Status).Ordering("id").Limit(limit).Offset(offset)
-		if len(f.Tag) > 0 {
-			r = r.Tag(f.Tag)
-		}
+		r := filtered(c.api.IpamAPI.IpamPrefixesList(ctx).Family(4).Status(f.Status).Ordering("id").Limit(limit).Offset(offset), f)
 		if len(f.Role) > 0 {
 			r = r.Role(f.Role)
 		}
 		if len(f.Site) > 0 {
 			r = r.Site(f.Site)
-		}
-		if len(f.VRF) > 0 {
-			r = r.Vrf(ptrs(f.VRF))
 		}
 		p, resp, err := r.Execute()
 		return pageOf(p, err, func(p *nb.PaginatedPrefixList) (int32, []nb.Prefix) { return p.Count, p.Results }), resp, err
@@ -137,15 +131,9 @@ func Fetch(ctx context.Context, cfg *model.NetBox, o Options) (*Snapshot, error)
 
 func listRanges(ctx context.Context, c *client, f Filter, parents []string) ([]IPRange, error) {
 	return list(ctx, c, "ipam/ip-ranges", func(ctx context.Context, limit, offset int32) (page[nb.IPRange], *http.Response, error) {
-		r := c.api.IpamAPI.IpamIpRangesList(ctx).Family(4).Parent(parents).Status(f.Status).Ordering("id").Limit(limit).Offset(offset)
-		if len(f.Tag) > 0 {
-			r = r.Tag(f.Tag)
-		}
+		r := filtered(c.api.IpamAPI.IpamIpRangesList(ctx).Family(4).Parent(parents).Status(f.Status).Ordering("id").Limit(limit).Offset(offset), f)
 		if len(f.Role) > 0 {
 			r = r.Role(f.Role)
-		}
-		if len(f.VRF) > 0 {
-			r = r.Vrf(ptrs(f.VRF))
 		}
 		p, resp, err := r.Execute()
 		return pageOf(p, err, func(p *nb.PaginatedIPRangeList) (int32, []nb.IPRange) { return p.Count, p.Results }), resp, err
@@ -156,13 +144,7 @@ func listRanges(ctx context.Context, c *client, f Filter, parents []string) ([]I
 
 func listAddresses(ctx context.Context, c *client, f Filter, parents []string, keep map[string]bool) ([]IPAddress, error) {
 	return list(ctx, c, "ipam/ip-addresses", func(ctx context.Context, limit, offset int32) (page[nb.IPAddress], *http.Response, error) {
-		r := c.api.IpamAPI.IpamIpAddressesList(ctx).Family(4).Parent(parents).Status(f.Status).Ordering("id").Limit(limit).Offset(offset)
-		if len(f.Tag) > 0 {
-			r = r.Tag(f.Tag)
-		}
-		if len(f.VRF) > 0 {
-			r = r.Vrf(ptrs(f.VRF))
-		}
+		r := filtered(c.api.IpamAPI.IpamIpAddressesList(ctx).Family(4).Parent(parents).Status(f.Status).Ordering("id").Limit(limit).Offset(offset), f)
 		p, resp, err := r.Execute()
 		return pageOf(p, err, func(p *nb.PaginatedIPAddressList) (int32, []nb.IPAddress) { return p.Count, p.Results }), resp, err
 	}, func(a nb.IPAddress) IPAddress { return addressOf(a, keep) })
@@ -264,26 +246,27 @@ func addMACs(ctx context.Context, c *client, addrs []IPAddress) error {
 
 // primaryMACs reads the primary MAC of interfaces that have several.
 func primaryMACs(ctx context.Context, c *client, typ string, ids []int32) (map[int32]string, error) {
-	out := map[int32]string{}
+	type primary struct {
+		id  int32
+		mac *nb.BriefMACAddress
+	}
+	var found []primary
+	var err error
 	if typ == vmInterface {
-		ifs, err := list(ctx, c, "virtualization/interfaces", func(ctx context.Context, limit, offset int32) (page[nb.VMInterface], *http.Response, error) {
+		found, err = list(ctx, c, "virtualization/interfaces", func(ctx context.Context, limit, offset int32) (page[nb.VMInterface], *http.Response, error) {
 			p, resp, err := c.api.VirtualizationAPI.VirtualizationInterfacesList(ctx).Id(ids).Ordering("id").Limit(limit).Offset(offset).Execute()
 			return pageOf(p, err, func(p *nb.PaginatedVMInterfaceList) (int32, []nb.VMInterface) { return p.Count, p.Results }), resp, err
-		}, func(i nb.VMInterface) nb.VMInterface { return i })
-		for _, i := range ifs {
-			if m := i.PrimaryMacAddress.Get(); m != nil {
-				out[i.Id] = normalMAC(m.MacAddress)
-			}
-		}
-		return out, err
+		}, func(i nb.VMInterface) primary { return primary{i.Id, i.PrimaryMacAddress.Get()} })
+	} else {
+		found, err = list(ctx, c, "dcim/interfaces", func(ctx context.Context, limit, offset int32) (page[nb.Interface], *http.Response, error) {
+			p, resp, err := c.api.DcimAPI.DcimInterfacesList(ctx).Id(ids).Ordering("id").Limit(limit).Offset(offset).Execute()
+			return pageOf(p, err, func(p *nb.PaginatedInterfaceList) (int32, []nb.Interface) { return p.Count, p.Results }), resp, err
+		}, func(i nb.Interface) primary { return primary{i.Id, i.PrimaryMacAddress.Get()} })
 	}
-	ifs, err := list(ctx, c, "dcim/interfaces", func(ctx context.Context, limit, offset int32) (page[nb.Interface], *http.Response, error) {
-		p, resp, err := c.api.DcimAPI.DcimInterfacesList(ctx).Id(ids).Ordering("id").Limit(limit).Offset(offset).Execute()
-		return pageOf(p, err, func(p *nb.PaginatedInterfaceList) (int32, []nb.Interface) { return p.Count, p.Results }), resp, err
-	}, func(i nb.Interface) nb.Interface { return i })
-	for _, i := range ifs {
-		if m := i.PrimaryMacAddress.Get(); m != nil {
-			out[i.Id] = normalMAC(m.MacAddress)
+	out := map[int32]string{}
+	for _, p := range found {
+		if p.mac != nil {
+			out[p.id] = normalMAC(p.mac.MacAddress)
 		}
 	}
 	return out, err
@@ -353,6 +336,21 @@ func addrOnly(s string) string { a, _, _ := strings.Cut(s, "/"); return a }
 
 // normalMAC lower-cases NetBox's upper-case MACs.
 func normalMAC(s string) string { return strings.ToLower(s) }
+
+// filtered adds the tag and VRF filters every listing shares; go-netbox's
+// request builders are distinct types with the same methods.
+func filtered[R interface {
+	Tag([]string) R
+	Vrf([]*string) R
+}](r R, f Filter) R {
+	if len(f.Tag) > 0 {
+		r = r.Tag(f.Tag)
+	}
+	if len(f.VRF) > 0 {
+		r = r.Vrf(ptrs(f.VRF))
+	}
+	return r
+}
 
 func ptrs(ss []string) []*string {
 	out := make([]*string, len(ss))
