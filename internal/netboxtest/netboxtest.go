@@ -9,10 +9,13 @@ package netboxtest
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -69,6 +72,20 @@ func (s *Server) Start(t testing.TB) *Server {
 	s.URL = s.srv.URL
 	t.Cleanup(s.srv.Close)
 	return s
+}
+
+// StartTLS serves HTTPS on 127.0.0.1 with a self-signed certificate, as a
+// NetBox with a private CA does; CAFile is that certificate in PEM.
+func (s *Server) StartTLS(t testing.TB) (srv *Server, caFile string) {
+	s.srv = httptest.NewTLSServer(s)
+	s.URL = s.srv.URL
+	t.Cleanup(s.srv.Close)
+	caFile = filepath.Join(t.TempDir(), "netbox-ca.pem")
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.srv.Certificate().Raw})
+	if err := os.WriteFile(caFile, pemBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return s, caFile
 }
 
 // Add appends objects to an endpoint's list.

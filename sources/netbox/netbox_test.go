@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -387,5 +388,27 @@ func TestParseSnapshotErrors(t *testing.T) {
 		if len(findings) != 1 || !strings.HasPrefix(findings[0].String(), tt.want) {
 			t.Errorf("ParseSnapshot(%q) = %v; want %q", tt.in, findings, tt.want)
 		}
+	}
+}
+
+// TestFetchPrivateCA: an HTTPS NetBox with a private CA is trusted with
+// ca-file, and refused without it.
+func TestFetchPrivateCA(t *testing.T) {
+	s, ca := netboxtest.New(token).StartTLS(t)
+	s.Add("ipam/prefixes", s.Prefix(netboxtest.PrefixSpec{ID: 1, Prefix: "10.0.1.0/24"}))
+	cfg := &model.NetBox{URL: s.URL, Addresses: &model.NetBoxFilter{}}
+	o := opts(s, cfg)
+	o.Retries = 0
+	if _, err := Fetch(context.Background(), cfg, o); err == nil || !strings.Contains(err.Error(), "certificate signed by unknown authority") {
+		t.Errorf("without the CA: %v", err)
+	}
+	o.CAFile = ca
+	snap, err := Fetch(context.Background(), cfg, o)
+	if err != nil || len(snap.Prefixes) != 1 {
+		t.Errorf("with the CA: %v", err)
+	}
+	o.CAFile = filepath.Join(t.TempDir(), "missing.pem")
+	if _, err := Fetch(context.Background(), cfg, o); err == nil || !strings.Contains(err.Error(), "reading the NetBox CA bundle") {
+		t.Errorf("a missing CA file: %v", err)
 	}
 }
