@@ -208,3 +208,48 @@ subnets:
 		t.Errorf("identifiers = %s, want %s", got, want)
 	}
 }
+
+// TestNetBoxSection: sources.netbox reads into the model with paths made
+// relative to the site file, and its mistakes are positioned findings.
+func TestNetBoxSection(t *testing.T) {
+	site := okSite + `sources:
+  netbox:
+    url: https://netbox.example.net/
+    token: {file: /etc/keaops/netbox.token}
+    snapshot: nb/netbox.json
+    ca-file: ca.pem
+    timeout: 10
+    concurrency: 8
+    prefixes: {tag: [kea, v4], site: dc1}
+    ip-ranges: {role: dhcp-pool}
+    ip-addresses: false
+    custom-fields: {gateway: dhcp_default_gateway}
+`
+	dir := writeSite(t, map[string]string{"keaops.yaml": site})
+	s, findings, err := Load(context.Background(), filepath.Join(dir, "keaops.yaml"))
+	if err != nil || len(findings) != 0 {
+		t.Fatal(err, findings)
+	}
+	n := s.NetBox
+	got := fmt.Sprintf("%s %s %s %s %v %d %v %v %v %s %s", n.URL, n.Token.Ref(), strings.TrimPrefix(n.Snapshot, dir), strings.TrimPrefix(n.CAFile, dir), n.Timeout, n.Concurrency,
+		n.Prefixes, n.Ranges.Role, n.Addresses == nil, n.Field("gateway"), n.Field("dns"))
+	want := "https://netbox.example.net/ file:/etc/keaops/netbox.token /nb/netbox.json /ca.pem 10s 8 {[kea v4] [] [dc1] [] []} [dhcp-pool] true dhcp_default_gateway dhcp_dns"
+	if got != want {
+		t.Errorf("read\n%s\nwant\n%s", got, want)
+	}
+
+	for _, tc := range []struct{ section, want string }{
+		{"    url: netbox.example.net\n    prefixes: {}\n", `keaops.yaml:6:10: error: sources.netbox.url: invalid value "netbox.example.net": want NetBox's base URL, e.g. https://netbox.example.net/`},
+		{"    url: https://nb/\n    prefxes: {tag: kea}\n", `keaops.yaml:6:5: error: missing required field "prefixes"`},
+		{"    url: https://nb/\n    prefixes: {}\n    prefxes: {tag: kea}\n", `keaops.yaml:8:5: error: unknown field "prefxes" (did you mean "prefixes"?)`},
+		{"    url: https://nb/\n    prefixes: {tag: kea}\n    custom-fields: {gatway: x}\n", `keaops.yaml:8:21: error: unknown field "gatway" (did you mean "gateway"?)`},
+		{"    url: https://nb/\n    prefixes: {status: [active, \"bad value\"]}\n", `keaops.yaml:7:24: error: sources.netbox.prefixes.status: invalid value a list: want a NetBox status value such as active, or a list of them`},
+	} {
+		dir := writeSite(t, map[string]string{"keaops.yaml": okSite + "sources:\n  netbox:\n" + tc.section})
+		_, findings, _ := Load(context.Background(), filepath.Join(dir, "keaops.yaml"))
+		got := findingStrings(dir, findings)
+		if len(got) == 0 || !strings.HasPrefix(got[0], tc.want) {
+			t.Errorf("%q: findings %q; want %q", tc.section, got, tc.want)
+		}
+	}
+}
