@@ -19,7 +19,8 @@ type NetBox struct {
 	Snapshot    string
 	PageSize    int
 	Concurrency int
-	Retries     int
+	// Retries is nil for the default; 0 means no retries.
+	Retries *int
 	Prefixes    NetBoxFilter
 	Ranges      NetBoxFilter
 	// Addresses selects the IP addresses that become reservations; nil

@@ -206,8 +206,11 @@ func listOnce[N, R any](ctx context.Context, c *client, endpoint string, get fet
 		out = append(out, reduce(o))
 	}
 	n := len(first.results)
-	if n >= first.count || n == 0 {
+	if n >= first.count {
 		return out, nil
+	}
+	if n == 0 { // a count but no objects: they went between count and page
+		return nil, fmt.Errorf("NetBox GET /api/%s/: %w", endpoint, errChanged)
 	}
 	step := int32(n) // NetBox's effective page size
 	var offsets []int32
@@ -267,6 +270,9 @@ func getPage[T any](ctx context.Context, c *client, endpoint string, get fetchPa
 	}
 	defer func() { <-c.sem }()
 	p, resp, err := get(ctx, limit, offset)
+	if err == nil && p.count < 0 {
+		return p, fmt.Errorf("NetBox GET /api/%s/: the answer is empty", endpoint)
+	}
 	if err == nil {
 		return p, nil
 	}

@@ -55,10 +55,10 @@ func OptionsFor(cfg *model.NetBox, token string) Options {
 }
 
 func retries(cfg *model.NetBox) int {
-	if cfg.Retries == 0 {
+	if cfg.Retries == nil {
 		return DefaultRetries
 	}
-	return cfg.Retries
+	return *cfg.Retries
 }
 
 // Fetch reads the site's selection from NetBox: the prefixes, the IP
@@ -360,11 +360,15 @@ func ptrs(ss []string) []*string {
 	return out
 }
 
-// pageOf adapts go-netbox's Paginated*List types; a nil list with no error
-// (an empty body) reads as an empty list of count 0.
+// pageOf adapts go-netbox's Paginated*List types. go-netbox returns no
+// list and no error for an empty body; that page has count -1, which
+// getPage reports.
 func pageOf[P, T any](p *P, err error, parts func(*P) (int32, []T)) page[T] {
-	if err != nil || p == nil {
+	if err != nil {
 		return page[T]{}
+	}
+	if p == nil {
+		return page[T]{count: -1}
 	}
 	n, r := parts(p)
 	return page[T]{count: int(n), results: r}

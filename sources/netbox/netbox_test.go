@@ -238,6 +238,9 @@ func TestFetchFailures(t *testing.T) {
 			o.URL = redirect.URL
 		}, []string{"NetBox redirected to http://localhost:", "keaops only talks to 127.0.0.1:"}},
 		{"no token", func(_ *netboxtest.Server, _ *model.NetBox, o *Options) { o.Token = "" }, []string{"no NetBox API token"}},
+		{"an empty body with status 200", func(s *netboxtest.Server, _ *model.NetBox, _ *Options) {
+			s.Malformed = map[string]string{"dcim/mac-addresses": ""}
+		}, []string{"NetBox GET /api/dcim/mac-addresses/: the answer is empty"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

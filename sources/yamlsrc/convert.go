@@ -467,10 +467,13 @@ func netBox(r rec, dir string) *model.NetBox {
 	if t := r.intp("timeout"); t != nil {
 		n.Timeout = time.Duration(t.Value) * time.Second
 	}
-	for key, dst := range map[string]*int{"page-size": &n.PageSize, "concurrency": &n.Concurrency, "retries": &n.Retries} {
+	for key, dst := range map[string]*int{"page-size": &n.PageSize, "concurrency": &n.Concurrency} {
 		if v := r.intp(key); v != nil {
 			*dst = int(v.Value)
 		}
+	}
+	if v := r.intp("retries"); v != nil {
+		n.Retries = new(int(v.Value))
 	}
 	n.Prefixes = netBoxFilter(r.sub("prefixes"))
 	n.Ranges = netBoxFilter(r.sub("ip-ranges"))

@@ -220,6 +220,7 @@ func TestNetBoxSection(t *testing.T) {
     ca-file: ca.pem
     timeout: 10
     concurrency: 8
+    retries: 0
     prefixes: {tag: [kea, v4], site: dc1}
     ip-ranges: {role: dhcp-pool}
     ip-addresses: false
@@ -236,6 +237,9 @@ func TestNetBoxSection(t *testing.T) {
 	want := "https://netbox.example.net/ file:/etc/keaops/netbox.token /nb/netbox.json /ca.pem 10s 8 {[kea v4] [] [dc1] [] []} [dhcp-pool] true dhcp_default_gateway dhcp_dns"
 	if got != want {
 		t.Errorf("read\n%s\nwant\n%s", got, want)
+	}
+	if n.Retries == nil || *n.Retries != 0 {
+		t.Errorf("retries: 0 read as %v; want no retries, not the default", n.Retries)
 	}
 
 	for _, tc := range []struct{ section, want string }{
