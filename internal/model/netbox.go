@@ -20,9 +20,9 @@ type NetBox struct {
 	PageSize    int
 	Concurrency int
 	// Retries is nil for the default; 0 means no retries.
-	Retries *int
-	Prefixes    NetBoxFilter
-	Ranges      NetBoxFilter
+	Retries  *int
+	Prefixes NetBoxFilter
+	Ranges   NetBoxFilter
 	// Addresses selects the IP addresses that become reservations; nil
 	// when reservations come only from YAML.
 	Addresses *NetBoxFilter
