@@ -71,7 +71,9 @@ func Fetch(ctx context.Context, cfg *model.NetBox, o Options) (*Snapshot, error)
 		return nil, err
 	}
 	sel := SelectionOf(cfg)
-	snap := &Snapshot{Format: SnapshotFormat, NetBox: c.base.String(), Selection: sel}
+	origin := *c.base
+	origin.User = nil // credentials in the URL stay out of the file
+	snap := &Snapshot{Format: SnapshotFormat, NetBox: origin.String(), Selection: sel}
 	keep := map[string]bool{}
 	for _, f := range sel.Fields {
 		keep[f] = true
