@@ -6,7 +6,6 @@ import (
 	"maps"
 	"math"
 	"net/netip"
-	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -21,8 +20,8 @@ import (
 // YAML (overlaps, duplicates, containment) run later over the merged site.
 func Convert(s *Snapshot, cfg *model.NetBox, name string) ([]*model.Subnet, []*model.Reservation, model.Findings) {
 	c := converter{cfg: cfg}
-	if want := SelectionOf(cfg); !reflect.DeepEqual(normalSelection(s.Selection), normalSelection(want)) {
-		c.add(model.Errorf(cfg.Pos, "netbox-snapshot", "%s was taken with another selection than keaops.yaml asks for (%s): take a new one with keaops netbox snapshot", name, selectionDiff(s.Selection, want)))
+	if diff := selectionDiff(s.Selection, SelectionOf(cfg)); diff != "" {
+		c.add(model.Errorf(cfg.Pos, "netbox-snapshot", "%s was taken with another selection than keaops.yaml asks for (%s): take a new one with keaops netbox snapshot", name, diff))
 		return nil, nil, c.findings
 	}
 	if len(s.Prefixes) == 0 {
@@ -58,7 +57,7 @@ type subnet struct {
 	vrf int32
 }
 
-func vrfID(r *Ref) int32 {
+func vrfID(r *VRF) int32 {
 	if r == nil {
 		return 0
 	}
@@ -117,8 +116,19 @@ func (c *converter) subnets(s *Snapshot) []subnet {
 }
 
 // pools puts each range into the most specific selected prefix of its VRF
-// that holds it whole.
+// that holds it whole: at most 33 lookups per range, however many prefixes.
 func (c *converter) pools(s *Snapshot, subnets []subnet) {
+	type key struct {
+		vrf int32
+		pfx netip.Prefix
+	}
+	byPrefix := make(map[key]*subnet, len(subnets))
+	for i := range subnets {
+		k := key{subnets[i].vrf, subnets[i].Prefix.Masked()}
+		if _, dup := byPrefix[k]; !dup {
+			byPrefix[k] = &subnets[i]
+		}
+	}
 	for _, r := range s.IPRanges {
 		pos := origin("ipam/ip-ranges", r.ID, r.Display)
 		from, errF := netip.ParseAddr(r.Start)
@@ -128,9 +138,9 @@ func (c *converter) pools(s *Snapshot, subnets []subnet) {
 			continue
 		}
 		var best *subnet
-		for i := range subnets {
-			sn := &subnets[i]
-			if sn.vrf == vrfID(r.VRF) && sn.Prefix.Contains(from) && sn.Prefix.Contains(to) && (best == nil || sn.Prefix.Bits() > best.Prefix.Bits()) {
+		for bits := 32; bits >= 0 && best == nil; bits-- {
+			p := netip.PrefixFrom(from, bits).Masked()
+			if sn := byPrefix[key{vrfID(r.VRF), p}]; sn != nil && p.Contains(to) {
 				best = sn
 			}
 		}
@@ -392,52 +402,31 @@ func optionValues(v any) ([]string, bool) {
 	return []string{s}, ok
 }
 
-// normalSelection makes empty and absent filters compare equal.
-func normalSelection(s Selection) Selection {
-	n := func(f Filter) Filter {
-		for _, l := range []*[]string{&f.Tag, &f.Role, &f.Site, &f.VRF, &f.Status} {
-			if len(*l) == 0 {
-				*l = nil
-			}
-		}
-		return f
-	}
-	s.Prefixes, s.IPRanges = n(s.Prefixes), n(s.IPRanges)
-	if s.Addresses != nil {
-		a := n(*s.Addresses)
-		s.Addresses = &a
-	}
-	if len(s.Fields) == 0 {
-		s.Fields = nil
-	}
-	return s
-}
-
 // selectionDiff names the settings that differ, e.g.
-// "prefixes.tag: [kea] in the snapshot, [kea ipv4] in keaops.yaml".
+// "prefixes.tag: [kea] in the snapshot, [kea ipv4] in keaops.yaml"; ""
+// when none do. An empty list and an absent one are the same selection.
 func selectionDiff(had, want Selection) string {
 	var diffs []string
-	cmp := func(what string, a, b any) {
-		x, _ := json.Marshal(a)
-		y, _ := json.Marshal(b)
-		if string(x) != string(y) {
-			diffs = append(diffs, fmt.Sprintf("%s: %s in the snapshot, %s in keaops.yaml", what, x, y))
+	cmp := func(what string, a, b []string) {
+		if !slices.Equal(a, b) {
+			diffs = append(diffs, fmt.Sprintf("%s: %s in the snapshot, %s in keaops.yaml", what, show(a), show(b)))
 		}
 	}
-	filters := func(name string, a, b *Filter) {
-		if a == nil || b == nil {
-			cmp(name, a, b)
-			return
-		}
+	filters := func(name string, a, b Filter) {
 		cmp(name+".tag", a.Tag, b.Tag)
 		cmp(name+".role", a.Role, b.Role)
 		cmp(name+".site", a.Site, b.Site)
 		cmp(name+".vrf", a.VRF, b.VRF)
 		cmp(name+".status", a.Status, b.Status)
 	}
-	filters("prefixes", &had.Prefixes, &want.Prefixes)
-	filters("ip-ranges", &had.IPRanges, &want.IPRanges)
-	filters("ip-addresses", had.Addresses, want.Addresses)
+	filters("prefixes", had.Prefixes, want.Prefixes)
+	filters("ip-ranges", had.IPRanges, want.IPRanges)
+	switch {
+	case (had.Addresses == nil) != (want.Addresses == nil):
+		diffs = append(diffs, fmt.Sprintf("ip-addresses: %s in the snapshot, %s in keaops.yaml", show(had.Addresses), show(want.Addresses)))
+	case had.Addresses != nil:
+		filters("ip-addresses", *had.Addresses, *want.Addresses)
+	}
 	cmp("custom-fields", had.Fields, want.Fields)
 	return strings.Join(diffs, "; ")
 }

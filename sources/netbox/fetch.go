@@ -324,9 +324,9 @@ func fields(cf map[string]any, keep map[string]bool) map[string]any {
 	return out
 }
 
-func vrfOf(v nb.NullableBriefVRF) *Ref {
+func vrfOf(v nb.NullableBriefVRF) *VRF {
 	if r := v.Get(); r != nil {
-		return &Ref{ID: r.Id, Name: r.Name, Slug: r.GetRd()}
+		return &VRF{ID: r.Id, Name: r.Name, RD: r.GetRd()}
 	}
 	return nil
 }

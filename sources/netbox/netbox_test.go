@@ -346,7 +346,7 @@ func TestConvertFindings(t *testing.T) {
 			s.IPRanges = []IPRange{{ID: 3, Display: "10.0.1.250-10.0.2.10/24", Start: "10.0.1.250", End: "10.0.2.10"}}
 		}, `netbox:ipam/ip-ranges/3 (10.0.1.250-10.0.2.10/24): error: range 10.0.1.250-10.0.2.10 is not inside one selected prefix of its VRF: keaops cannot tell which subnet it is a pool of`},
 		{"range in another VRF", func(s *Snapshot) {
-			s.IPRanges = []IPRange{{ID: 3, Display: "r", Start: "10.0.1.10", End: "10.0.1.20", VRF: &Ref{ID: 2, Name: "guest"}}}
+			s.IPRanges = []IPRange{{ID: 3, Display: "r", Start: "10.0.1.10", End: "10.0.1.20", VRF: &VRF{ID: 2, Name: "guest"}}}
 		}, `netbox:ipam/ip-ranges/3 (r): error: range 10.0.1.10-10.0.1.20 is not inside one selected prefix of its VRF: keaops cannot tell which subnet it is a pool of`},
 		{"bad MAC custom field", func(s *Snapshot) {
 			s.Addresses = []IPAddress{{ID: 9, Display: "10.0.1.9/24", Address: "10.0.1.9/24", CustomFields: map[string]any{"dhcp_hw_address": "zz:zz"}}}
@@ -413,5 +413,33 @@ func TestFetchPrivateCA(t *testing.T) {
 	o.CAFile = filepath.Join(t.TempDir(), "missing.pem")
 	if _, err := Fetch(context.Background(), cfg, o); err == nil || !strings.Contains(err.Error(), "reading the NetBox CA bundle") {
 		t.Errorf("a missing CA file: %v", err)
+	}
+}
+
+// TestPoolsGoToTheMostSpecificPrefix: a range inside a selected /16 and a
+// selected /24 of the same VRF is a pool of the /24; the same addresses in
+// another VRF are a pool of that VRF's prefix.
+func TestPoolsGoToTheMostSpecificPrefix(t *testing.T) {
+	cfg := &model.NetBox{Pos: model.Pos{File: "keaops.yaml"}}
+	s := &Snapshot{Format: 1, Selection: SelectionOf(cfg),
+		Prefixes: []Prefix{
+			{ID: 1, Display: "10.0.0.0/16", Prefix: "10.0.0.0/16", Description: "site"},
+			{ID: 2, Display: "10.0.1.0/24", Prefix: "10.0.1.0/24", Description: "lan"},
+			{ID: 3, Display: "10.0.1.0/24", Prefix: "10.0.1.0/24", Description: "guest", VRF: &VRF{ID: 7, Name: "guest"}},
+		},
+		IPRanges: []IPRange{
+			{ID: 10, Display: "a", Start: "10.0.1.100", End: "10.0.1.200"},
+			{ID: 11, Display: "b", Start: "10.0.2.100", End: "10.0.2.200"},
+			{ID: 12, Display: "c", Start: "10.0.1.10", End: "10.0.1.20", VRF: &VRF{ID: 7}},
+		},
+	}
+	subnets, _, findings := Convert(s, cfg, "netbox.json")
+	got := describe(subnets, nil, findings)
+	want := `subnet site 10.0.0.0/16 id 167772160 vlan 0 pools [10.0.2.100-10.0.2.200] options [] at netbox:ipam/prefixes/1 (10.0.0.0/16)
+subnet lan 10.0.1.0/24 id 167772416 vlan 0 pools [10.0.1.100-10.0.1.200] options [] at netbox:ipam/prefixes/2 (10.0.1.0/24)
+subnet guest 10.0.1.0/24 id 167772416 vlan 0 pools [10.0.1.10-10.0.1.20] options [] at netbox:ipam/prefixes/3 (10.0.1.0/24)
+`
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }

@@ -52,11 +52,12 @@ type Filter struct {
 	Status []string `json:"status,omitempty"`
 }
 
-// Ref is a related object as NetBox nests it: enough to name it.
-type Ref struct {
+// VRF is the VRF an object is in; objects without one are in the global
+// table.
+type VRF struct {
 	ID   int32  `json:"id"`
 	Name string `json:"name,omitempty"`
-	Slug string `json:"slug,omitempty"`
+	RD   string `json:"rd,omitempty"`
 }
 
 // VLAN is a prefix's VLAN.
@@ -71,7 +72,7 @@ type Prefix struct {
 	ID           int32          `json:"id"`
 	Display      string         `json:"display"`
 	Prefix       string         `json:"prefix"`
-	VRF          *Ref           `json:"vrf,omitempty"`
+	VRF          *VRF           `json:"vrf,omitempty"`
 	VLAN         *VLAN          `json:"vlan,omitempty"`
 	Description  string         `json:"description,omitempty"`
 	CustomFields map[string]any `json:"custom-fields,omitempty"`
@@ -83,7 +84,7 @@ type IPRange struct {
 	Display     string `json:"display"`
 	Start       string `json:"start-address"`
 	End         string `json:"end-address"`
-	VRF         *Ref   `json:"vrf,omitempty"`
+	VRF         *VRF   `json:"vrf,omitempty"`
 	Description string `json:"description,omitempty"`
 }
 
@@ -93,7 +94,7 @@ type IPAddress struct {
 	ID      int32  `json:"id"`
 	Display string `json:"display"`
 	Address string `json:"address"`
-	VRF     *Ref   `json:"vrf,omitempty"`
+	VRF     *VRF   `json:"vrf,omitempty"`
 	DNSName string `json:"dns-name,omitempty"`
 	// Interface is the assigned interface, nil when the address is not
 	// assigned to one.
