@@ -40,13 +40,15 @@ func loadSite(ctx context.Context, files yamlsrc.Files, a SiteArgs) (*model.Site
 		}
 		return site, findings, nil
 	}
-	snap, name, more, err := netboxSnapshot(ctx, files, cfg, a)
+	snap, file, more, err := netboxSnapshot(ctx, files, cfg, a)
 	findings = append(findings, more...)
 	if err != nil || snap == nil {
 		return site, findings, err
 	}
-	if name != cfg.URL { // a file: its revision is part of the render's source
-		site.Inputs = append(site.Inputs, name)
+	name := cfg.URL
+	if file != "" { // its revision is part of the render's source
+		name = file
+		site.Inputs = append(site.Inputs, file)
 	}
 	subnets, res, more := netbox.Convert(snap, cfg, name)
 	findings = append(findings, more...)
@@ -57,9 +59,9 @@ func loadSite(ctx context.Context, files yamlsrc.Files, a SiteArgs) (*model.Site
 	return site, findings, nil
 }
 
-// netboxSnapshot is the NetBox data for a site: a snapshot file or a live
-// read. A missing or unreadable snapshot file is a finding at the site's
-// netbox section.
+// netboxSnapshot is the NetBox data for a site: a snapshot file (whose
+// path it returns) or a live read (""). A missing or unreadable snapshot
+// file is a finding at the site's netbox section.
 func netboxSnapshot(ctx context.Context, files yamlsrc.Files, cfg *model.NetBox, a SiteArgs) (*netbox.Snapshot, string, model.Findings, error) {
 	path := cfg.Snapshot
 	if a.NetBoxSnapshot != "" {
@@ -67,7 +69,7 @@ func netboxSnapshot(ctx context.Context, files yamlsrc.Files, cfg *model.NetBox,
 	}
 	if path == "" || a.NetBoxLive {
 		if a.netbox != nil && a.netbox.snap != nil {
-			return a.netbox.snap, cfg.URL, nil, nil
+			return a.netbox.snap, "", nil, nil
 		}
 		snap, err := readNetBox(ctx, cfg, slog.New(slog.NewTextHandler(os.Stderr, nil)))
 		if err != nil {
@@ -76,7 +78,7 @@ func netboxSnapshot(ctx context.Context, files yamlsrc.Files, cfg *model.NetBox,
 		if a.netbox != nil {
 			a.netbox.snap = snap
 		}
-		return snap, cfg.URL, nil, nil
+		return snap, "", nil, nil
 	}
 	data, err := files.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {

@@ -160,6 +160,11 @@ func addMACs(ctx context.Context, c *client, addrs []IPAddress) error {
 		typ string
 		id  int32
 	}
+	// MAC objects are reduced as their pages arrive, not kept whole.
+	type assignedMAC struct {
+		on  key
+		mac string
+	}
 	ids := map[string][]int32{}
 	seen := map[key]bool{}
 	for _, a := range addrs {
@@ -185,16 +190,17 @@ func addMACs(ctx context.Context, c *client, addrs []IPAddress) error {
 					}
 					p, resp, err := r.Execute()
 					return pageOf(p, err, func(p *nb.PaginatedMACAddressList) (int32, []nb.MACAddress) { return p.Count, p.Results }), resp, err
-				}, func(m nb.MACAddress) nb.MACAddress { return m })
+				}, func(m nb.MACAddress) assignedMAC {
+					return assignedMAC{key{m.GetAssignedObjectType(), int32(m.GetAssignedObjectId())}, normalMAC(m.MacAddress)}
+				})
 				if err != nil {
 					return err
 				}
 				mu.Lock()
 				defer mu.Unlock()
 				for _, m := range found {
-					if t, id := m.GetAssignedObjectType(), m.GetAssignedObjectId(); t == typ {
-						k := key{typ, int32(id)}
-						macs[k] = append(macs[k], normalMAC(m.MacAddress))
+					if m.on.typ == typ {
+						macs[m.on] = append(macs[m.on], m.mac)
 					}
 				}
 				return nil
