@@ -41,6 +41,9 @@ type Server struct {
 	// Malformed, when set, is served for the endpoint it names (e.g.
 	// "ipam/ip-ranges") instead of a page.
 	Malformed map[string]string
+	// NextBase is the origin "next" links name, as a NetBox behind a
+	// misconfigured proxy names another host; default: the server's own.
+	NextBase string
 	// OnPage, when set, runs before each page is served (with the
 	// endpoint and offset), e.g. to edit the data mid-read.
 	OnPage func(endpoint string, offset int)
@@ -166,8 +169,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	end := min(offset+limit, len(sel))
 	next := "null"
 	if end < len(sel) {
-		// What a NetBox behind a misconfigured proxy says: another host.
-		next = fmt.Sprintf(`"http://netbox.internal.example:8080/api/%s/?limit=%d&offset=%d"`, endpoint, limit, end)
+		base := s.NextBase
+		if base == "" {
+			base = s.URL
+		}
+		next = fmt.Sprintf(`"%s/api/%s/?limit=%d&offset=%d"`, base, endpoint, limit, end)
 	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, `{"count":%d,"next":%s,"previous":null,"results":[`, len(sel), next)
