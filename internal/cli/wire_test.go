@@ -102,19 +102,26 @@ func TestDHCPOnTheWire(t *testing.T) {
 		t.Fatalf("after the deploy the printer got %q from %q (%v); want its reservation 10.30.30.57 from the primary", addr, from, err)
 	}
 
-	// Under load (perfdhcp, 20 exchanges a second, each a new client): a
-	// deploy with no changes, then one that adds a reservation, measured
-	// step by step.
+	// Under load (perfdhcp, 20 exchanges a second from 100 clients; the pool
+	// has 155 addresses): a deploy with no changes, then one that adds a
+	// reservation, measured step by step.
+	// Each step is measured in a window of its own that ends by perfdhcp's
+	// period; a step must be over a second before its window ends, so that
+	// what it disturbs is counted.
 	measure := func(name string, fn func()) map[string]keatest.Drops {
-		load := w.StartLoad(t, "10.30.30.250/24", 20, 120*time.Second)
+		load := w.StartLoad(t, "10.30.30.250/24", 20, 100, 10*time.Second)
 		time.Sleep(2 * time.Second)
+		began := time.Now()
 		fn()
-		time.Sleep(2 * time.Second)
-		stats, out, err := load.Stop()
+		took := time.Since(began)
+		if left := time.Until(load.End); left < time.Second {
+			t.Fatalf("%s took too long to be measured: it ended %v before the load", name, left)
+		}
+		stats, out, err := load.Wait()
 		if err != nil {
 			t.Fatalf("%s: %v\n%s", name, err, out)
 		}
-		t.Logf("%s: DISCOVER-OFFER %+v, REQUEST-ACK %+v", name, stats["DISCOVER-OFFER"], stats["REQUEST-ACK"])
+		t.Logf("%s (%v): DISCOVER-OFFER %+v, REQUEST-ACK %+v", name, took.Round(time.Millisecond), stats["DISCOVER-OFFER"], stats["REQUEST-ACK"])
 		return stats
 	}
 	noop := measure("no-op deploy", func() {

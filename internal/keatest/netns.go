@@ -114,26 +114,40 @@ type Load struct {
 	cmd *exec.Cmd
 	out strings.Builder
 	// exited is closed when perfdhcp has exited: a close can be waited on
-	// by Stop and by the cleanup alike.
+	// by Wait and by the cleanup alike.
 	exited chan struct{}
 	w      *Wire
 	addr   string
+	// End is when perfdhcp stops sending: anything a test wants measured
+	// must be over well before it.
+	End time.Time
 }
 
 // StartLoad sends DHCP exchanges at rate per second from the client
 // namespace, as a relay with relayAddr (CIDR, inside the served subnet) as
-// perfdhcp requires, for at most limit. Stop it to read the drop counts.
-func (w *Wire) StartLoad(t testing.TB, relayAddr string, rate int, limit time.Duration) *Load {
+// perfdhcp requires, for period, from clients different MACs (fewer than
+// the pool has addresses). Wait for it to read the drop counts.
+//
+// The load ends by its period, never by a signal: perfdhcp stops at once on
+// SIGINT and counts the answers still in flight as drops, so a signal
+// would make a lossless run look lossy whenever an exchange was under way.
+func (w *Wire) StartLoad(t testing.TB, relayAddr string, rate, clients int, period time.Duration) *Load {
 	t.Helper()
 	if err := ip("-n", w.Client, "addr", "add", relayAddr, "dev", w.ClientIface); err != nil {
 		t.Fatal(err)
 	}
-	l := &Load{w: w, addr: relayAddr, exited: make(chan struct{})}
+	l := &Load{w: w, addr: relayAddr, exited: make(chan struct{}), End: time.Now().Add(period)}
 	l.cmd = exec.Command("ip", "netns", "exec", w.Client, "perfdhcp", "-4", "-l", w.ClientIface,
-		"-r", strconv.Itoa(rate), "-p", strconv.Itoa(int(limit.Seconds())), "-R", "1000",
-		// Wait for the answers still in flight when the load stops: without
-		// it they count as drops.
-		"-W", "1500000")
+		"-r", strconv.Itoa(rate), "-p", strconv.Itoa(int(period.Seconds())),
+		// Clients come back: a pool must not run dry however long the
+		// load runs, or its exhaustion would read as drops.
+		"-R", strconv.Itoa(clients),
+		// An answer later than this is a drop; a loaded test machine
+		// can take longer than the default second.
+		"-d", "2",
+		// After the period, wait this long for the answers still in
+		// flight: without it they count as drops.
+		"-W", "2000000")
 	l.cmd.Stdout, l.cmd.Stderr = &l.out, &l.out
 	if err := l.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -155,15 +169,16 @@ type Drops struct{ Sent, Received, Dropped int }
 
 var statRE = regexp.MustCompile(`(?s)\*\*\*Statistics for: (DISCOVER-OFFER|REQUEST-ACK)\*\*\*.*?sent packets: (\d+).*?received packets: (\d+).*?drops: (\d+)`)
 
-// Stop ends the load (SIGINT makes perfdhcp print its statistics) and
-// returns the DISCOVER-OFFER and REQUEST-ACK counts.
-func (l *Load) Stop() (map[string]Drops, string, error) {
-	_ = l.cmd.Process.Signal(os.Interrupt)
+// Wait waits for the load's period and its exit wait to pass and returns
+// the DISCOVER-OFFER and REQUEST-ACK counts. A perfdhcp that does not exit
+// in time is killed and reported.
+func (l *Load) Wait() (map[string]Drops, string, error) {
 	select {
 	case <-l.exited:
-	case <-time.After(10 * time.Second):
+	case <-time.After(time.Until(l.End) + 15*time.Second):
 		_ = l.cmd.Process.Kill()
 		<-l.exited
+		return nil, l.out.String(), fmt.Errorf("perfdhcp did not end after its period")
 	}
 	_ = ip("-n", l.w.Client, "addr", "del", l.addr, "dev", l.w.ClientIface)
 	out := l.out.String()
