@@ -36,8 +36,9 @@ fuzz: ## run each fuzz target for FUZZTIME (default 10s)
 	    echo "fuzz $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1s $$pkg; \
 	  done; done
 
-vet: ## gofmt and go vet
+vet: ## gofmt, go.mod tidy, and go vet
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo 'gofmt needed'; exit 1; }
+	@$(GO) mod tidy -diff || { echo 'go mod tidy needed'; exit 1; }
 	$(GO) vet ./...
 
 lint: vet ## vet, plus staticcheck (installed with go install when missing)
