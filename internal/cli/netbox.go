@@ -23,7 +23,11 @@ import (
 // a diff against a Git revision compares both sides with the same NetBox
 // data instead of reading it twice (and showing NetBox edits made in
 // between as part of the change).
-type netboxRead struct{ snap *netbox.Snapshot }
+type netboxRead struct {
+	snap *netbox.Snapshot
+	// errOut is where the read's log goes: the command's error stream.
+	errOut func() io.Writer
+}
 
 // loadSite reads the site from files and adds what its NetBox source
 // gives: from the snapshot file the site names (or --netbox-snapshot), or
@@ -71,7 +75,11 @@ func netboxSnapshot(ctx context.Context, files yamlsrc.Files, cfg *model.NetBox,
 		if a.netbox != nil && a.netbox.snap != nil {
 			return a.netbox.snap, "", nil, nil
 		}
-		snap, err := readNetBox(ctx, cfg, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+		var errOut io.Writer = os.Stderr
+		if a.netbox != nil && a.netbox.errOut != nil {
+			errOut = a.netbox.errOut()
+		}
+		snap, err := readNetBox(ctx, cfg, slog.New(slog.NewTextHandler(errOut, nil)))
 		if err != nil {
 			return nil, "", nil, err
 		}
@@ -255,5 +263,5 @@ func jsonEqual(a, b any) bool {
 func (a *SiteArgs) netboxFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&a.NetBoxSnapshot, "netbox-snapshot", "", "read NetBox objects from this snapshot file instead of the one keaops.yaml names")
 	cmd.Flags().BoolVar(&a.NetBoxLive, "netbox-live", false, "read NetBox live even when keaops.yaml names a snapshot (needs the token)")
-	a.netbox = &netboxRead{}
+	a.netbox = &netboxRead{errOut: cmd.ErrOrStderr}
 }

@@ -209,6 +209,28 @@ func TestNetBoxMergedChecks(t *testing.T) {
 	}
 }
 
+// TestNetBoxLiveLog: what a live read logs (here, NetBox edited between
+// two pages) goes to the command's error stream, where CI collects it, not
+// to the process's.
+func TestNetBoxLiveLog(t *testing.T) {
+	s := northNetBox(t)
+	site := northSite(t, s)
+	edited := false
+	// The server selects a page's objects before OnPage runs: an edit
+	// while the first page is served shows in the counts of the next.
+	s.OnPage = func(endpoint string, offset int) {
+		if endpoint == "ipam/ip-addresses" && offset == 0 && !edited {
+			edited = true
+			s.Add("ipam/ip-addresses", s.Address(netboxtest.AddressSpec{ID: 508, Address: "10.20.30.11/24", DNSName: "ci-runner-2", CustomFields: netboxtest.Obj{"dhcp_hw_address": "BC:24:11:30:00:11"}}))
+		}
+	}
+	code, text := run(t, "check", "-s", site, "--netbox-live")
+	if !edited || code != ExitOK || !strings.Contains(text, "NetBox changed during the read; reading again") ||
+		!strings.Contains(text, "endpoint=ipam/ip-addresses") || !strings.Contains(text, "10 reservations") {
+		t.Errorf("edited %v, exit %d; want the re-read logged to the command's output:\n%s", edited, code, text)
+	}
+}
+
 // TestNetBoxMergeRequestPlan: the merge-request flow. The snapshot is
 // committed; NetBox gains an address on a new device; a new snapshot
 // makes the plan against main show exactly that, read offline (the plan
