@@ -99,6 +99,8 @@ type node struct {
 	Target
 	res      *NodeResult
 	previous json.RawMessage // the config it ran before, for rollback
+	// prevHash is Kea's hash of previous (2.4+; "" on 2.2).
+	prevHash string
 	prevSite *model.Site
 	wantSite *model.Site
 	pid      int
@@ -202,7 +204,7 @@ func preflight(ctx context.Context, nodes []*node, o Options) error {
 			if err != nil {
 				return err
 			}
-			n.previous = cfg.Dhcp4
+			n.previous, n.prevHash = cfg.Dhcp4, cfg.Hash
 			if n.prevSite, err = keaconfig.Parse(cfg.Dhcp4, n.Name+" (live)"); err != nil {
 				return err
 			}
@@ -292,16 +294,8 @@ func rolloutOrder(changed []*node) []*node {
 // wait for HA, and config-write.
 func apply(ctx context.Context, n *node, all []*node, o Options) error {
 	o.Progress(n.Name, "checking that nobody else changed it since preflight")
-	cur, err := n.API.ConfigGet(ctx)
-	if err != nil {
+	if err := unchanged(ctx, n); err != nil {
 		return err
-	}
-	now, err := keaconfig.Parse(cur.Dhcp4, n.Name+" (live)")
-	if err != nil {
-		return err
-	}
-	if cs := diff.Sites(n.prevSite, now); len(cs) > 0 {
-		return fmt.Errorf("its configuration changed since preflight (%s): another deploy may be running; stopped", cs[0])
 	}
 	o.Progress(n.Name, "config-set")
 	n.touched = true // from here on a failure may leave it serving nothing
@@ -321,6 +315,34 @@ func apply(ctx context.Context, n *node, all []*node, o Options) error {
 		return err
 	}
 	n.res.Applied = true
+	return nil
+}
+
+// unchanged checks that n still runs the config preflight read. On 2.4+
+// Kea's hash says so without reading back the whole config, which for a
+// large site is the slowest call a rollout makes.
+func unchanged(ctx context.Context, n *node) error {
+	if n.prevHash != "" {
+		h, err := n.API.ConfigHash(ctx)
+		if err != nil {
+			return err
+		}
+		if !strings.EqualFold(h, n.prevHash) {
+			return fmt.Errorf("its configuration changed since preflight (config-hash-get %s, was %s): another deploy may be running; stopped", h, n.prevHash)
+		}
+		return nil
+	}
+	cur, err := n.API.ConfigGet(ctx)
+	if err != nil {
+		return err
+	}
+	now, err := keaconfig.Parse(cur.Dhcp4, n.Name+" (live)")
+	if err != nil {
+		return err
+	}
+	if cs := diff.Sites(n.prevSite, now); len(cs) > 0 {
+		return fmt.Errorf("its configuration changed since preflight (%s): another deploy may be running; stopped", cs[0])
+	}
 	return nil
 }
 

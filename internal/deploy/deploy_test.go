@@ -2,7 +2,9 @@ package deploy
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -77,11 +79,21 @@ type fake struct {
 	calls    []string
 	testErr  error
 	setErr   error
-	onGet    func(f *fake) // runs before each config-get answer
+	onGet    func(f *fake) // runs before each config-get or config-hash-get answer
 	getCount int
-	// hashes: config-set returns setHash, config-hash-get returns getHash
-	// (2.4+ behaviour); both empty means 2.2.
-	setHash, getHash string
+	// v24: config-get, config-set and config-hash-get carry Kea 2.4+'s
+	// hash of the running config; getHash, when set, is what
+	// config-hash-get answers instead.
+	v24     bool
+	getHash string
+}
+
+// hash is Kea 2.4+'s hash of the running config ("" for 2.2).
+func (f *fake) hash() string {
+	if !f.v24 {
+		return ""
+	}
+	return fmt.Sprintf("%X", sha256.Sum256(f.config))
 }
 
 func (f *fake) record(c string)                         { f.mu.Lock(); f.calls = append(f.calls, c); f.mu.Unlock() }
@@ -98,7 +110,7 @@ func (f *fake) ConfigGet(context.Context) (keaapi.Config, error) {
 	if f.onGet != nil {
 		f.onGet(f)
 	}
-	return keaapi.Config{Dhcp4: f.config}, nil
+	return keaapi.Config{Dhcp4: f.config, Hash: f.hash()}, nil
 }
 func (f *fake) ConfigTest(context.Context, json.RawMessage) error {
 	f.record("config-test")
@@ -110,15 +122,22 @@ func (f *fake) ConfigSet(_ context.Context, c json.RawMessage) (string, error) {
 		return "", f.setErr
 	}
 	f.config = c
-	return f.setHash, nil
+	return f.hash(), nil
 }
 func (f *fake) ConfigWrite(context.Context) error { f.record("config-write"); return nil }
 func (f *fake) ConfigHash(context.Context) (string, error) {
 	f.record("config-hash-get")
-	if f.getHash == "" {
+	if !f.v24 {
 		return "", keaapi.ErrUnsupported
 	}
-	return f.getHash, nil
+	f.getCount++
+	if f.onGet != nil {
+		f.onGet(f)
+	}
+	if f.getHash != "" {
+		return f.getHash, nil
+	}
+	return f.hash(), nil
 }
 
 func cfg(reservations string) json.RawMessage {
@@ -162,24 +181,30 @@ func TestRunConfigTestRefusalChangesNothing(t *testing.T) {
 }
 
 func TestRunCatchesAConcurrentChange(t *testing.T) {
-	a := &fake{name: "a", config: cfg(r10)}
-	b := &fake{name: "b", config: cfg(r10)}
-	// Between preflight and the primary's turn, someone else changes it.
-	a.onGet = func(f *fake) {
-		if f.getCount == 2 {
-			f.config = cfg(r10 + `, {"hw-address": "02:00:00:00:00:99", "ip-address": "192.0.2.99"}`)
+	for _, v24 := range []bool{false, true} {
+		a := &fake{name: "a", config: cfg(r10), v24: v24}
+		b := &fake{name: "b", config: cfg(r10), v24: v24}
+		// Between preflight and the primary's turn, someone else changes it.
+		a.onGet = func(f *fake) {
+			if f.getCount == 2 {
+				f.config = cfg(r10 + `, {"hw-address": "02:00:00:00:00:99", "ip-address": "192.0.2.99"}`)
+			}
 		}
-	}
-	res, err := Run(context.Background(), targets(a, b), Options{})
-	if err == nil || !strings.Contains(err.Error(), "changed since preflight") {
-		t.Fatalf("err = %v", err)
-	}
-	if has(a.calls, "config-set") {
-		t.Errorf("the primary was set although it had changed: %v", a.calls)
-	}
-	// The standby had been changed: it is put back.
-	if !res.Nodes[1].RolledBack || string(b.config) != string(cfg(r10)) {
-		t.Errorf("standby not rolled back: %+v, config %s", res.Nodes[1], b.config)
+		res, err := Run(context.Background(), targets(a, b), Options{})
+		if err == nil || !strings.Contains(err.Error(), "changed since preflight") {
+			t.Fatalf("2.4+ %v: err = %v", v24, err)
+		}
+		if has(a.calls, "config-set") {
+			t.Errorf("2.4+ %v: the primary was set although it had changed: %v", v24, a.calls)
+		}
+		// The standby had been changed: it is put back.
+		if !res.Nodes[1].RolledBack || string(b.config) != string(cfg(r10)) {
+			t.Errorf("2.4+ %v: standby not rolled back: %+v, config %s", v24, res.Nodes[1], b.config)
+		}
+		// 2.4+ asks for the hash, not the whole config, to see that.
+		if gets := strings.Count(strings.Join(a.calls, " "), "config-get"); v24 && (gets != 1 || !has(a.calls, "config-hash-get")) || !v24 && gets != 2 {
+			t.Errorf("2.4+ %v: the primary's reads: %v", v24, a.calls)
+		}
 	}
 }
 
@@ -210,12 +235,22 @@ func TestRunRefusesDrift(t *testing.T) {
 }
 
 func TestRunVerifiesHash(t *testing.T) {
-	// 2.4+: matching hashes verify; a mismatch is a failed rollout, rolled back.
-	ok := &fake{name: "a", config: cfg(r10), setHash: "ABC", getHash: "abc"}
-	if _, err := Run(context.Background(), targets(ok), Options{}); err != nil || !has(ok.calls, "config-hash-get") {
+	// 2.4+: matching hashes verify, in any case; the unchanged config is
+	// seen by its hash alone.
+	ok := &fake{name: "a", config: cfg(r10), v24: true}
+	if _, err := Run(context.Background(), targets(ok), Options{}); err != nil {
 		t.Fatalf("matching hash: %v, calls %v", err, ok.calls)
 	}
-	bad := &fake{name: "a", config: cfg(r10), setHash: "ABC", getHash: "DEF"}
+	if got := strings.Join(ok.calls, " "); got != "version-get status-get config-get config-test config-hash-get config-set config-write config-get config-hash-get status-get" {
+		t.Errorf("2.4+ calls: %s", got)
+	}
+	// A mismatch after config-set is a failed rollout, rolled back.
+	bad := &fake{name: "a", config: cfg(r10), v24: true}
+	bad.onGet = func(f *fake) {
+		if f.getCount > 2 {
+			f.getHash = "DEF"
+		}
+	}
 	res, err := Run(context.Background(), targets(bad), Options{})
 	if err == nil || !strings.Contains(err.Error(), "differs from the hash config-set returned") || !res.Nodes[0].RolledBack {
 		t.Fatalf("mismatch: %v %+v", err, res.Nodes[0])
