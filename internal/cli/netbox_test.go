@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/keaops/keaops/internal/keatest"
@@ -215,19 +216,18 @@ func TestNetBoxMergedChecks(t *testing.T) {
 func TestNetBoxLiveLog(t *testing.T) {
 	s := northNetBox(t)
 	site := northSite(t, s)
-	edited := false
 	// The server selects a page's objects before OnPage runs: an edit
 	// while the first page is served shows in the counts of the next.
+	var edited atomic.Bool
 	s.OnPage = func(endpoint string, offset int) {
-		if endpoint == "ipam/ip-addresses" && offset == 0 && !edited {
-			edited = true
+		if endpoint == "ipam/ip-addresses" && offset == 0 && edited.CompareAndSwap(false, true) {
 			s.Add("ipam/ip-addresses", s.Address(netboxtest.AddressSpec{ID: 508, Address: "10.20.30.11/24", DNSName: "ci-runner-2", CustomFields: netboxtest.Obj{"dhcp_hw_address": "BC:24:11:30:00:11"}}))
 		}
 	}
 	code, text := run(t, "check", "-s", site, "--netbox-live")
-	if !edited || code != ExitOK || !strings.Contains(text, "NetBox changed during the read; reading again") ||
+	if !edited.Load() || code != ExitOK || !strings.Contains(text, "NetBox changed during the read; reading again") ||
 		!strings.Contains(text, "endpoint=ipam/ip-addresses") || !strings.Contains(text, "10 reservations") {
-		t.Errorf("edited %v, exit %d; want the re-read logged to the command's output:\n%s", edited, code, text)
+		t.Errorf("edited %v, exit %d; want the re-read logged to the command's output:\n%s", edited.Load(), code, text)
 	}
 }
 

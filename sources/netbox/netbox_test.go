@@ -325,10 +325,12 @@ func TestFetchRecovers(t *testing.T) {
 	})
 	t.Run("an edit between pages is read again", func(t *testing.T) {
 		s, cfg := campus(t)
-		edited := false
+		// The server selects a page's objects before OnPage runs, and the
+		// later pages are read concurrently: an edit while the first page
+		// is served is what every later page sees.
+		var edited atomic.Bool
 		s.OnPage = func(endpoint string, offset int) {
-			if endpoint == "ipam/ip-addresses" && offset > 0 && !edited {
-				edited = true
+			if endpoint == "ipam/ip-addresses" && offset == 0 && edited.CompareAndSwap(false, true) {
 				s.Add("ipam/ip-addresses", s.Address(netboxtest.AddressSpec{ID: 600, Address: "10.0.1.60/24", Interface: 42, IfName: "eth0", Device: "printer-1"}))
 			}
 		}
@@ -336,8 +338,8 @@ func TestFetchRecovers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !edited || len(snap.Addresses) != 7 {
-			t.Errorf("edited %v, %d addresses; want the new one read too (7)", edited, len(snap.Addresses))
+		if !edited.Load() || len(snap.Addresses) != 7 {
+			t.Errorf("edited %v, %d addresses; want the new one read too (7)", edited.Load(), len(snap.Addresses))
 		}
 	})
 	t.Run("an empty selection", func(t *testing.T) {
