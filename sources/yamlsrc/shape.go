@@ -160,13 +160,19 @@ func (c *shapeChecker) check(file string, data, orig *yaml.Node, def cue.Value, 
 	// CUE drops "field not allowed" and "required" errors when the same
 	// evaluation has another error, so walk a failing record's keys against
 	// the schema as well.
-	out := c.structure(file, orig, def, def, nil)
+	explained := map[string]bool{}
+	out := c.structure(file, orig, def, def, nil, explained)
 	seen := map[string]bool{}
 	for _, f := range out {
 		seen[f.Message] = true
 	}
+	for name := range explained {
+		seen[missingField(name)] = true
+	}
 	// Error paths start with the definition's own path (#File.list.[_]).
 	strip := len(def.Path().Selectors())
+	var paths [][]string
+	var found model.Findings
 	for _, e := range cueerrors.Errors(err) {
 		path := dataPath(e.Path(), strip)
 		// CUE reports each failed branch of a disjunction; one line per
@@ -178,6 +184,13 @@ func (c *shapeChecker) check(file string, data, orig *yaml.Node, def cue.Value, 
 		seen[key] = true
 		if f := c.finding(file, orig, def, path, prefix, e); !seen[f.Message] {
 			seen[f.Message] = true
+			paths, found = append(paths, path), append(found, f)
+		}
+	}
+	// A value that fits no branch of "scalar or list" fails as a whole and
+	// in the element that is wrong: the element is the one to point at.
+	for i, f := range found {
+		if !slices.ContainsFunc(paths, func(p []string) bool { return len(p) > len(paths[i]) && slices.Equal(p[:len(paths[i])], paths[i]) }) {
 			out = append(out, f)
 		}
 	}
@@ -209,7 +222,7 @@ func (c *shapeChecker) finding(file string, root *yaml.Node, def cue.Value, path
 		}
 		return model.Errorf(pos(keyNode), "schema", "%s", m)
 	case strings.Contains(msg, "required but not present"):
-		return model.Errorf(pos(parent), "schema", "missing required field %q", last)
+		return model.Errorf(pos(parent), "schema", "%s", missingField(last))
 	}
 	at := parent
 	if valNode != nil {
@@ -225,22 +238,26 @@ func (c *shapeChecker) finding(file string, root *yaml.Node, def cue.Value, path
 }
 
 // structure reports every key of n (and of its nested mappings) that the
-// schema at sv does not allow, and every required field that is missing.
-func (c *shapeChecker) structure(file string, n *yaml.Node, def, sv cue.Value, path []string) model.Findings {
-	var out model.Findings
+// schema at sv does not allow, and every required field that is missing
+// unless a misspelt key explains it: "prefxes (did you mean prefixes?)"
+// says all there is to say. The names so explained are added to explained.
+func (c *shapeChecker) structure(file string, n *yaml.Node, def, sv cue.Value, path []string, explained map[string]bool) model.Findings {
+	var out, nested model.Findings
 	switch n.Kind {
 	case yaml.MappingNode:
 		if sv.IncompleteKind() != cue.StructKind {
 			return nil
 		}
+		var missing []string
 		if it, err := sv.Fields(cue.Optional(true)); err == nil {
 			for it.Next() {
 				name := it.Selector().Unquoted()
 				if it.Selector().ConstraintType() == cue.RequiredConstraint && get(n, name) == nil {
-					out = append(out, model.Errorf(model.Pos{File: file, Line: n.Line, Col: n.Column}, "schema", "missing required field %q", name))
+					missing = append(missing, name)
 				}
 			}
 		}
+		var unknown model.Findings
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i]
 			p := append(slices.Clone(path), k.Value)
@@ -248,20 +265,31 @@ func (c *shapeChecker) structure(file string, n *yaml.Node, def, sv cue.Value, p
 				m := fmt.Sprintf("unknown field %q", k.Value)
 				if s := suggest.Closest(k.Value, allowedFields(def, path), 3); s != "" {
 					m += fmt.Sprintf(" (did you mean %q?)", s)
+					if slices.Contains(missing, s) {
+						explained[s] = true
+					}
 				}
-				out = append(out, model.Errorf(model.Pos{File: file, Line: k.Line, Col: k.Column}, "schema", "%s", m))
+				unknown = append(unknown, model.Errorf(model.Pos{File: file, Line: k.Line, Col: k.Column}, "schema", "%s", m))
 				continue
 			}
-			out = append(out, c.structure(file, n.Content[i+1], def, lookupSchema(def, p), p)...)
+			nested = append(nested, c.structure(file, n.Content[i+1], def, lookupSchema(def, p), p, explained)...)
 		}
+		for _, name := range missing {
+			if !explained[name] {
+				out = append(out, model.Errorf(model.Pos{File: file, Line: n.Line, Col: n.Column}, "schema", "%s", missingField(name)))
+			}
+		}
+		out = append(out, unknown...)
 	case yaml.SequenceNode:
 		for i, item := range n.Content {
 			p := append(slices.Clone(path), strconv.Itoa(i))
-			out = append(out, c.structure(file, item, def, lookupSchema(def, p), p)...)
+			nested = append(nested, c.structure(file, item, def, lookupSchema(def, p), p, explained)...)
 		}
 	}
-	return out
+	return append(out, nested...)
 }
+
+func missingField(name string) string { return fmt.Sprintf("missing required field %q", name) }
 
 // dataPath turns a CUE error path into YAML keys: it drops the definition
 // name and unquotes labels such as "hw-address".

@@ -65,7 +65,8 @@ func parseDoc(path string, src []byte) (*yaml.Node, model.Findings) {
 		msg := err.Error()
 		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 			line, _ := strconv.Atoi(m[1])
-			return fail(line, 1, "invalid YAML: %s", m[2])
+			line, col := problemLine(src, m[2], line)
+			return fail(line, col, "invalid YAML: %s", m[2])
 		}
 		return fail(0, 0, "invalid YAML: %s", trimYAMLPrefix(msg))
 	}
@@ -82,6 +83,51 @@ func parseDoc(path string, src []byte) (*yaml.Node, model.Findings) {
 		return fail(root.Line, root.Column, "the top level must be a mapping (key: value), not %s", kindName(root))
 	}
 	return root, nil
+}
+
+// problemLine finds the line a YAML parser error is about, and the column
+// where that line's text starts. yaml.v3 names the line where the
+// enclosing collection starts (its context mark), which for a bad indent
+// deep in a long list is line 1. The shortest prefix of whole lines that
+// fails with the same problem ends on the line at fault; longer prefixes
+// keep failing with it, so a binary search finds it in log2(lines) parses,
+// paid only when a file is broken.
+func problemLine(src []byte, problem string, reported int) (line, col int) {
+	ends := []int{} // ends[k-1]: the end of the first k lines
+	for i, b := range src {
+		if b == '\n' {
+			ends = append(ends, i+1)
+		}
+	}
+	if len(ends) == 0 || ends[len(ends)-1] != len(src) {
+		ends = append(ends, len(src))
+	}
+	fails := func(k int) bool {
+		var n yaml.Node
+		err := yaml.Unmarshal(src[:ends[k-1]], &n)
+		if err == nil {
+			return false
+		}
+		m := yamlLineRE.FindStringSubmatch(err.Error())
+		return m != nil && m[2] == problem
+	}
+	lo, hi := max(reported, 1), len(ends)
+	if lo > hi || !fails(hi) {
+		return reported, 1
+	}
+	for lo < hi {
+		if mid := (lo + hi) / 2; fails(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	start := 0
+	if lo > 1 {
+		start = ends[lo-2]
+	}
+	text := src[start:ends[lo-1]]
+	return lo, len(text) - len(bytes.TrimLeft(text, " ")) + 1
 }
 
 func trimYAMLPrefix(s string) string {
