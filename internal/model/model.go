@@ -34,12 +34,32 @@ type Site struct {
 	Reservations []*Reservation
 	// NetBox is the site's NetBox source, nil when it has none.
 	NetBox *NetBox
+	// Dropped is what the sources left out for errors already reported.
+	Dropped Dropped
 	// Inputs are the files the site was read from.
 	Inputs []string
 	// Recorded is the fingerprint a rendered or live config carries (see
 	// Fingerprint); empty for sites read from YAML.
 	Recorded string
 	Pos      Pos
+}
+
+// Dropped describes subnets a source left out of the model because of
+// errors it reported against them. Validation does not report their
+// absence again: one mistake in a subnet is one error, not one more for
+// every reservation it would have held.
+type Dropped struct {
+	Subnets []DroppedSubnet
+	// AnySubnet: a subnets file could not be read at all, so any subnet
+	// may be missing.
+	AnySubnet bool
+}
+
+// DroppedSubnet is what could still be read of a dropped subnet: its
+// name and prefix, either possibly empty.
+type DroppedSubnet struct {
+	Name   string
+	Prefix netip.Prefix
 }
 
 // Version is a Kea major.minor release line.

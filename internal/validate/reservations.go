@@ -2,6 +2,7 @@ package validate
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/keaops/keaops/internal/model"
@@ -22,6 +23,7 @@ func checkReservations(s *model.Site, placed []int, report func(model.Finding)) 
 	byID := make(map[idKey]*model.Reservation, len(s.Reservations))
 	byHost := make(map[string]*model.Reservation, len(s.Reservations))
 	pools := newPoolIndex(s)
+	dropped := newDroppedIndex(s.Dropped)
 	inPool := map[*model.Pool]int{}
 	var inPoolFirst = map[*model.Pool]*model.Reservation{}
 
@@ -42,6 +44,9 @@ func checkReservations(s *model.Site, placed []int, report func(model.Finding)) 
 
 		j := placed[i]
 		if j < 0 {
+			if dropped.holds(r) {
+				continue // its subnet's own error says it all
+			}
 			if r.Subnet != "" {
 				report(model.Errorf(r.SubnetPos, "reservation-subnet", "subnet %q does not exist", r.Subnet))
 			} else {
@@ -92,4 +97,47 @@ func who(r *model.Reservation) string {
 	}
 	kind, v := r.Identifier()
 	return kind + " " + v
+}
+
+// droppedIndex answers, in a few map look-ups, whether a reservation
+// might belong to a subnet the sources left out (model.Dropped).
+type droppedIndex struct {
+	any      bool
+	names    map[string]bool
+	prefixes map[netip.Prefix]bool
+	lengths  []int
+}
+
+func newDroppedIndex(d model.Dropped) droppedIndex {
+	x := droppedIndex{any: d.AnySubnet, names: map[string]bool{}, prefixes: map[netip.Prefix]bool{}}
+	for _, sn := range d.Subnets {
+		if sn.Name != "" {
+			x.names[sn.Name] = true
+		}
+		if p := sn.Prefix.Masked(); p.IsValid() {
+			x.names[p.String()] = true
+			if !x.prefixes[p] {
+				x.prefixes[p] = true
+				x.lengths = append(x.lengths, p.Bits())
+			}
+		}
+	}
+	slices.Sort(x.lengths)
+	x.lengths = slices.Compact(x.lengths)
+	return x
+}
+
+func (x droppedIndex) holds(r *model.Reservation) bool {
+	if x.any {
+		return true
+	}
+	if r.Subnet != "" {
+		return x.names[r.Subnet]
+	}
+	for _, bits := range x.lengths {
+		if p, err := r.IP.Prefix(bits); err == nil && x.prefixes[p] {
+			return true
+		}
+	}
+	return false
 }

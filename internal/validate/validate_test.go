@@ -239,6 +239,23 @@ func TestReservations(t *testing.T) {
 		{name: "in no subnet", reservations: `reservations:
   - {hw-address: "02:00:00:00:00:0a", ip-address: 192.0.2.10}
 `, want: []string{"reservations.yaml:2:51: error: ip-address 192.0.2.10 is in no subnet"}},
+		// A subnet with an error of its own is left out of the model; the
+		// reservations it would hold are not reported again.
+		{name: "in a subnet dropped for its own error", subnets: `subnets:
+  - {name: IoT, prefix: 10.30.30.0/24, dns: [10.30.30.1, "bad value"]}
+  - {name: Lab, prefix: 10.40.40.0/24, lifetime: 60}
+`, reservations: `reservations:
+  - {hw-address: "02:00:00:00:00:0a", ip-address: 10.30.30.10}
+  - {hw-address: "02:00:00:00:00:0b", ip-address: 10.99.0.10, subnet: Lab}
+  - {hw-address: "02:00:00:00:00:0c", ip-address: 10.50.0.10}
+`, want: []string{
+			"reservations.yaml:4:51: error: ip-address 10.50.0.10 is in no subnet",
+			"subnets.yaml:2:58: error: subnets.0.dns.1: invalid value \"bad value\": want an IPv4 address or a list of them",
+			"subnets.yaml:3:40: error: unknown field \"lifetime\"",
+		}},
+		{name: "subnets file unreadable", subnets: "subnets:\n  - name: IoT\n   prefix: 10.30.30.0/24\n", reservations: `reservations:
+  - {hw-address: "02:00:00:00:00:0a", ip-address: 10.30.30.10}
+`, want: []string{"subnets.yaml:3:4: error: invalid YAML: did not find expected '-' indicator"}},
 		{name: "network and broadcast", reservations: `reservations:
   - {hw-address: "02:00:00:00:00:0a", ip-address: 10.30.30.0}
   - {hw-address: "02:00:00:00:00:0b", ip-address: 10.30.30.255}

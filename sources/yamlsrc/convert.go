@@ -295,16 +295,24 @@ func (l *loader) node(r rec) *model.Node {
 func (l *loader) subnets(r rec) []*model.Subnet {
 	list := r.get("subnets")
 	if list == nil || list.Kind != yaml.SequenceNode {
+		l.dropped.AnySubnet = true // the schema has said why
 		return nil
 	}
 	out := make([]*model.Subnet, 0, len(list.Content))
 	for _, m := range list.Content {
-		if l.bad[m] || m.Kind != yaml.MappingNode {
+		sr := rec{file: r.file, m: m}
+		if m.Kind != yaml.MappingNode {
 			continue
 		}
-		if s := l.subnet(rec{file: r.file, m: m}); s != nil {
-			out = append(out, s)
+		if !l.bad[m] {
+			if s := l.subnet(sr); s != nil {
+				out = append(out, s)
+				continue
+			}
 		}
+		// Left out for its own errors: remember what it would have held.
+		p, _ := netip.ParsePrefix(sr.str("prefix"))
+		l.dropped.Subnets = append(l.dropped.Subnets, model.DroppedSubnet{Name: sr.str("name"), Prefix: p})
 	}
 	return out
 }

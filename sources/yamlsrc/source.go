@@ -76,6 +76,8 @@ func LoadFrom(ctx context.Context, files Files, sitePath string) (*model.Site, m
 		site.Inputs = append(site.Inputs, f)
 		if r := l.document(f, schema.SubnetsFile); r != nil {
 			site.Subnets = append(site.Subnets, l.subnets(rec{file: f, m: r})...)
+		} else {
+			l.dropped.AnySubnet = true
 		}
 	}
 	for _, f := range l.sourceFiles(srcs, "reservations", dir, DefaultReservations) {
@@ -90,6 +92,7 @@ func LoadFrom(ctx context.Context, files Files, sitePath string) (*model.Site, m
 	if l.internal != nil {
 		return nil, nil, l.internal
 	}
+	site.Dropped = l.dropped
 	return site, l.findings, nil
 }
 
@@ -98,7 +101,9 @@ type loader struct {
 	files    Files
 	findings model.Findings
 	// bad marks records (by their mapping node) that failed the schema.
-	bad      map[*yaml.Node]bool
+	bad map[*yaml.Node]bool
+	// dropped is what subnets files held that the model leaves out.
+	dropped  model.Dropped
 	internal error
 }
 
