@@ -1,13 +1,15 @@
 package yamlsrc
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"testing"
 )
 
-// FuzzParseDoc: any bytes either parse or yield findings; never a panic.
+// FuzzParseDoc: any bytes either parse or yield findings that point into
+// the file; never a panic.
 func FuzzParseDoc(f *testing.F) {
 	for _, s := range []string{"a: 1\n", "a: &x [1]\nb: *x\n", "<<: {a: 1}\n", "\t- x\n", "a: 1\na: 2\n", "- 1\n", "a: [\n", ""} {
 		f.Add([]byte(s))
@@ -16,6 +18,19 @@ func FuzzParseDoc(f *testing.F) {
 		root, fs := parseDoc("f.yaml", src)
 		if root == nil && len(fs) == 0 {
 			t.Fatal("no document and no finding")
+		}
+		// Every finding points into the file (line 0: the file as a whole;
+		// one past the last line: its end).
+		// YAML breaks lines at \n, \r\n, \r, NEL, LS and PS; counting every
+		// one of them over-counts \r\n, which only loosens the bound.
+		lines := 1
+		for _, b := range [][]byte{[]byte("\n"), []byte("\r"), []byte("\u0085"), []byte("\u2028"), []byte("\u2029")} {
+			lines += bytes.Count(src, b)
+		}
+		for _, f := range fs {
+			if f.Pos.Line < 0 || f.Pos.Line > lines+1 || f.Pos.Col < 0 {
+				t.Fatalf("%v points outside the %d lines of the file", f, lines)
+			}
 		}
 	})
 }

@@ -46,6 +46,8 @@ func TestBadFiles(t *testing.T) {
 			want: []string{"keaops.yaml: error: file is empty"}},
 		{name: "comments only", files: map[string]string{"keaops.yaml": "# nothing yet\n"},
 			want: []string{"keaops.yaml: error: file has no YAML document (only comments?)"}},
+		{name: "empty document", files: map[string]string{"keaops.yaml": "---\n# nothing yet\n"},
+			want: []string{"keaops.yaml: error: file has an empty YAML document"}},
 		{name: "syntax error", files: map[string]string{"keaops.yaml": "kea-version: \"2.2\nnodes: [\n"},
 			want: []string{"keaops.yaml:3:1: error: invalid YAML: found unexpected end of stream"}},
 		// yaml.v3 names the line the enclosing list starts on (1 here);

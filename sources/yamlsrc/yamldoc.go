@@ -74,6 +74,9 @@ func parseDoc(path string, src []byte) (*yaml.Node, model.Findings) {
 		return fail(0, 0, "file has no YAML document (only comments?)")
 	}
 	root := doc.Content[0]
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" && root.Value == "" {
+		return fail(0, 0, "file has an empty YAML document")
+	}
 	n := &normalizer{file: path, budget: maxExpandedNodes}
 	root = n.node(root, 0, false)
 	if len(n.findings) > 0 {
