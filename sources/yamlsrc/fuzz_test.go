@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/keaops/keaops/internal/validate"
 )
 
 // FuzzParseDoc: any bytes either parse or yield findings that point into
@@ -35,9 +37,9 @@ func FuzzParseDoc(f *testing.F) {
 	})
 }
 
-// FuzzLoad runs the whole source over fuzzed reservations and subnets: the
-// loader either builds a model or reports findings with a position in the
-// file it read, and never panics.
+// FuzzLoad runs the whole source and the semantic checks over fuzzed
+// reservations and subnets: the loader either builds a model or reports
+// findings with a position in the file it read, and nothing panics.
 func FuzzLoad(f *testing.F) {
 	seeds, _ := filepath.Glob("../../examples/*/reservations.yaml")
 	for _, p := range seeds {
@@ -57,6 +59,9 @@ func FuzzLoad(f *testing.F) {
 		}
 		if site == nil && len(fs) == 0 {
 			t.Fatal("no site and no finding")
+		}
+		if site != nil {
+			fs = append(fs, validate.Site(site)...) // and what is read can be checked
 		}
 		for _, fd := range fs {
 			if fd.Pos.File == "" {
