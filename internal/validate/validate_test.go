@@ -253,6 +253,9 @@ func TestReservations(t *testing.T) {
 			"subnets.yaml:2:58: error: subnets.0.dns.1: invalid value \"bad value\": want an IPv4 address or a list of them",
 			"subnets.yaml:3:40: error: unknown field \"lifetime\"",
 		}},
+		{name: "a subnet that is not a mapping", subnets: "subnets:\n  - 10.30.30.0/24\n", reservations: `reservations:
+  - {hw-address: "02:00:00:00:00:0a", ip-address: 10.30.30.10}
+`, want: []string{"subnets.yaml:2:5: error: subnets.0: want a mapping (key: value), not the value \"10.30.30.0/24\""}},
 		{name: "subnets file unreadable", subnets: "subnets:\n  - name: IoT\n   prefix: 10.30.30.0/24\n", reservations: `reservations:
   - {hw-address: "02:00:00:00:00:0a", ip-address: 10.30.30.10}
 `, want: []string{"subnets.yaml:3:4: error: invalid YAML: did not find expected '-' indicator"}},

@@ -300,10 +300,13 @@ func (l *loader) subnets(r rec) []*model.Subnet {
 	}
 	out := make([]*model.Subnet, 0, len(list.Content))
 	for _, m := range list.Content {
-		sr := rec{file: r.file, m: m}
 		if m.Kind != yaml.MappingNode {
+			// Nothing says what it was meant to hold: any subnet may be
+			// the one missing.
+			l.dropped.AnySubnet = true
 			continue
 		}
+		sr := rec{file: r.file, m: m}
 		if !l.bad[m] {
 			if s := l.subnet(sr); s != nil {
 				out = append(out, s)
