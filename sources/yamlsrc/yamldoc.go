@@ -114,8 +114,9 @@ func problemLine(src []byte, problem string, reported int) (line, col int) {
 		m := yamlLineRE.FindStringSubmatch(err.Error())
 		return m != nil && m[2] == problem
 	}
+	// The whole file fails with the problem: that is where it came from.
 	lo, hi := max(reported, 1), len(ends)
-	if lo > hi || !fails(hi) {
+	if lo > hi {
 		return reported, 1
 	}
 	for lo < hi {
