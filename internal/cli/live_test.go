@@ -10,6 +10,7 @@ import (
 
 	"github.com/keaops/keaops/internal/artifact"
 	"github.com/keaops/keaops/internal/keatest"
+	"github.com/keaops/keaops/internal/model"
 )
 
 const livePassword = "keaops-live-Pa55"
@@ -39,11 +40,10 @@ defaults: {valid-lifetime: 3600}
 	return filepath.Join(dir, "keaops.yaml"), d
 }
 
-// startRendered renders a site and starts its nodes on this machine from
-// the rendered files, secrets resolved as the deployer will.
-func startRendered(t testing.TB, sitePath string, dirs map[string]keatest.Dirs) map[string]*keatest.Node {
+// renderedFiles renders a site and returns each node's kea-dhcp4 and
+// kea-ctrl-agent files, secrets resolved as the deployer resolves them.
+func renderedFiles(t testing.TB, sitePath string) (*model.Site, map[string][2][]byte) {
 	t.Helper()
-	keatest.Require(t)
 	site, findings, err := LoadAndValidate(context.Background(), SiteArgs{Site: sitePath})
 	if err != nil || findings.HasErrors() {
 		t.Fatal(err, findings)
@@ -52,7 +52,7 @@ func startRendered(t testing.TB, sitePath string, dirs map[string]keatest.Dirs) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	nodes := map[string]*keatest.Node{}
+	out := map[string][2][]byte{}
 	for _, n := range site.Nodes {
 		var files [2][]byte
 		for i, name := range []string{"kea-dhcp4.json", "kea-ctrl-agent.json"} {
@@ -60,7 +60,21 @@ func startRendered(t testing.TB, sitePath string, dirs map[string]keatest.Dirs) 
 				t.Fatal(err)
 			}
 		}
-		nodes[n.Name] = keatest.Start(t, dirs[n.Name], files[0], files[1], n.ControlURL.String(), site.ControlAuth.User, livePassword)
+		out[n.Name] = files
+	}
+	return site, out
+}
+
+// startRendered renders a site and starts its nodes on this machine from
+// the rendered files.
+func startRendered(t testing.TB, sitePath string, dirs map[string]keatest.Dirs) map[string]*keatest.Node {
+	t.Helper()
+	keatest.Require(t)
+	site, files := renderedFiles(t, sitePath)
+	nodes := map[string]*keatest.Node{}
+	for _, n := range site.Nodes {
+		f := files[n.Name]
+		nodes[n.Name] = keatest.Start(t, dirs[n.Name], f[0], f[1], n.ControlURL.String(), site.ControlAuth.User, livePassword)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15e9)
 	defer cancel()

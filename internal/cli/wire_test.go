@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keaops/keaops/internal/artifact"
 	"github.com/keaops/keaops/internal/deploy"
 	"github.com/keaops/keaops/internal/keatest"
 )
@@ -64,20 +63,10 @@ func TestDHCPOnTheWire(t *testing.T) {
 
 	// Start the pair from the site without printer-3, as the agent or an
 	// installer would: rendered files with secrets resolved.
-	s, findings, err := LoadAndValidate(context.Background(), SiteArgs{Site: site})
-	if err != nil || findings.HasErrors() {
-		t.Fatal(err, findings)
-	}
-	set, err := Artifacts(s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, files := renderedFiles(t, site)
 	nodes := map[string]*keatest.Node{}
 	for _, n := range s.Nodes {
-		var f [2][]byte
-		for i, name := range []string{"kea-dhcp4.json", "kea-ctrl-agent.json"} {
-			f[i], _ = artifact.ResolveSecrets(set.Files[n.Name+"/"+name], artifact.EnvFileResolver)
-		}
+		f := files[n.Name]
 		nodes[n.Name] = keatest.StartIn(t, w.Server, dirs[n.Name], f[0], f[1], "unix://"+socks[n.Name], "", "")
 	}
 	waitPairHealthy(t, nodes)
@@ -134,7 +123,7 @@ func TestDHCPOnTheWire(t *testing.T) {
 	}
 
 	appendReservation(t, site, "  - {hostname: cam-9, hw-address: \"02:42:ac:11:00:99\", ip-address: 10.30.30.59}\n")
-	s, findings, err = LoadAndValidate(ctx, SiteArgs{Site: site})
+	s, findings, err := LoadAndValidate(ctx, SiteArgs{Site: site})
 	if err != nil || findings.HasErrors() {
 		t.Fatal(err, findings)
 	}
