@@ -19,10 +19,10 @@ import (
 	"github.com/keaops/keaops/sources/yamlsrc"
 )
 
-// netboxRead remembers a live NetBox read for the rest of the command, so
-// a diff against a Git revision compares both sides with the same NetBox
-// data instead of reading it twice (and showing NetBox edits made in
-// between as part of the change).
+// netboxRead is a command's NetBox state. It remembers a live read for the
+// rest of the command, so a diff against a Git revision compares both sides
+// with the same NetBox data instead of reading it twice (and showing
+// NetBox edits made in between as part of the change).
 type netboxRead struct {
 	snap *netbox.Snapshot
 	// errOut is where the read's log goes: the command's error stream.

@@ -206,11 +206,11 @@ func FuzzDecodeAnswer(f *testing.F) {
 }
 
 // TestHashes24: Kea 2.4+'s answers, as ctrl_dhcp4_srv.cc builds them: the
-// hash sits next to Dhcp4 in config-get (and must not reach config-set),
-// in config-set's arguments, and alone in config-hash-get's.
+// hash sits next to Dhcp4 in config-get (split off, so the config can be
+// set again as it is), in config-set's arguments, and alone in
+// config-hash-get's.
 func TestHashes24(t *testing.T) {
 	const h = "5C3C90D0A1F2B3C4D5E6F708192A3B4C5D6E7F8091A2B3C4D5E6F708192A3B4C"
-	var setBody string
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
 			Command   string
@@ -221,7 +221,6 @@ func TestHashes24(t *testing.T) {
 		case "config-get":
 			w.Write([]byte(`[{"result": 0, "arguments": {"Dhcp4": {"subnet4": []}, "hash": "` + h + `"}}]`))
 		case "config-set":
-			setBody = string(req.Arguments)
 			w.Write([]byte(`[{"result": 0, "text": "Configuration successful.", "arguments": {"hash": "` + h + `"}}]`))
 		case "config-hash-get":
 			w.Write([]byte(`[{"result": 0, "arguments": {"hash": "` + h + `"}}]`))
@@ -237,8 +236,8 @@ func TestHashes24(t *testing.T) {
 	if err != nil || cfg.Hash != h || string(cfg.Dhcp4) != `{"subnet4": []}` {
 		t.Fatalf("config-get: %+v %v", cfg, err)
 	}
-	if got, err := c.ConfigSet(ctx, cfg.Dhcp4); err != nil || got != h || strings.Contains(setBody, "hash") {
-		t.Errorf("config-set: %q %v; sent %s", got, err, setBody)
+	if got, err := c.ConfigSet(ctx, cfg.Dhcp4); err != nil || got != h {
+		t.Errorf("config-set: %q %v", got, err)
 	}
 	if got, err := c.ConfigHash(ctx); err != nil || got != h {
 		t.Errorf("config-hash-get: %q %v", got, err)
