@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"strings"
 	"sync"
 
@@ -42,11 +42,10 @@ var errVerify = errors.New("artifacts do not verify")
 type dirSource struct{ dir string }
 
 func (s dirSource) Latest(_ context.Context, node string) (Snapshot, error) {
-	b, err := os.ReadFile(filepath.Join(s.dir, artifact.ManifestFile))
-	if err != nil {
+	m, b, err := artifact.ReadManifestBytes(s.dir)
+	if errors.Is(err, fs.ErrNotExist) {
 		return Snapshot{}, err
 	}
-	m, err := artifact.ParseManifest(b)
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("%w: %w", errVerify, err)
 	}

@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/keaops/keaops/internal/model"
+	"github.com/keaops/keaops/internal/safefile"
 	"github.com/keaops/keaops/schema"
 )
 
@@ -39,7 +40,12 @@ var OS Files = osFiles{}
 type osFiles struct{}
 
 func (osFiles) Stat(name string) (fs.FileInfo, error) { return os.Stat(name) }
-func (osFiles) ReadFile(name string) ([]byte, error)  { return os.ReadFile(name) }
+
+// ReadFile reads only regular files, at most MaxFileSize bytes of them:
+// a FIFO or /dev/zero named as an input must not hang or exhaust keaops.
+func (osFiles) ReadFile(name string) ([]byte, error) {
+	return safefile.ReadFile(name, safefile.Options{Limit: MaxFileSize})
+}
 
 // Load reads the site file and the subnet and reservation files it names
 // from the file system.

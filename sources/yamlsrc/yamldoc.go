@@ -11,6 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/keaops/keaops/internal/model"
+	"github.com/keaops/keaops/internal/safefile"
 )
 
 // MaxFileSize bounds every input file. The largest realistic input, 100,000
@@ -37,10 +38,15 @@ func readDoc(files Files, path string) (*yaml.Node, model.Findings) {
 		return fail(0, 0, "reading file: %v", err)
 	case st.IsDir():
 		return fail(0, 0, "is a directory, not a YAML file")
+	case !st.Mode().IsRegular():
+		return fail(0, 0, "is not a regular file (a FIFO or a device?): keaops reads only regular files")
 	case st.Size() > MaxFileSize:
 		return fail(0, 0, "file is %.1f MiB, over the %d MiB limit for one input file", float64(st.Size())/(1<<20), MaxFileSize>>20)
 	}
 	src, err := files.ReadFile(path)
+	if errors.Is(err, safefile.ErrTooLarge) {
+		return fail(0, 0, "file is over the %d MiB limit for one input file", MaxFileSize>>20)
+	}
 	if err != nil {
 		return fail(0, 0, "reading file: %v", err)
 	}
