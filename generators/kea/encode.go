@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/keaops/keaops/internal/model"
 )
 
 // encode writes the rendered tree as JSON in one pass: keys sorted, two
@@ -13,14 +15,40 @@ import (
 // does minus HTML escaping (client class tests may hold & < >). The trees
 // hold only what the renderer puts in them: maps, lists, strings, bools
 // and integers.
-func encode(v any) ([]byte, error) {
-	var b bytes.Buffer
-	b.Grow(4096)
-	if err := writeValue(&b, v, 0); err != nil {
-		return nil, err
+//
+// A secret in the tree is written as its placeholder and its byte offset
+// recorded: consumers substitute secrets only at the offsets the render
+// lists, so placeholder text that reached the config any other way (option
+// data from a hostile source, say) is never resolved.
+func encode(v any) ([]byte, []SecretAt, error) {
+	e := encoder{}
+	e.b.Grow(4096)
+	if err := e.value(v, 0); err != nil {
+		return nil, nil, err
 	}
-	b.WriteByte('\n')
-	return b.Bytes(), nil
+	e.b.WriteByte('\n')
+	out := e.b.Bytes()
+	if n := bytes.Count(out, []byte(model.SecretPrefix)); n != len(e.secrets) {
+		return nil, nil, fmt.Errorf("%d secret placeholders in the output, %d put there by the renderer: placeholder text came in through the site's data", n, len(e.secrets))
+	}
+	return out, e.secrets, nil
+}
+
+// secret is a secret reference in the rendered tree ("env:NAME").
+type secret string
+
+func secretOf(r *model.SecretRef) secret { return secret(r.Ref()) }
+
+// SecretAt is where a render put a secret's placeholder: the byte offset of
+// the JSON string that holds it, and the reference it names.
+type SecretAt struct {
+	Offset int
+	Ref    string
+}
+
+type encoder struct {
+	b       bytes.Buffer
+	secrets []SecretAt
 }
 
 func indent(b *bytes.Buffer, depth int) {
@@ -30,7 +58,8 @@ func indent(b *bytes.Buffer, depth int) {
 	}
 }
 
-func writeValue(b *bytes.Buffer, v any, depth int) error {
+func (e *encoder) value(v any, depth int) error {
+	b := &e.b
 	switch t := v.(type) {
 	case map[string]any:
 		if len(t) == 0 {
@@ -50,7 +79,7 @@ func writeValue(b *bytes.Buffer, v any, depth int) error {
 			indent(b, depth+1)
 			writeString(b, k)
 			b.WriteString(": ")
-			if err := writeValue(b, t[k], depth+1); err != nil {
+			if err := e.value(t[k], depth+1); err != nil {
 				return err
 			}
 		}
@@ -62,12 +91,12 @@ func writeValue(b *bytes.Buffer, v any, depth int) error {
 			return nil
 		}
 		b.WriteByte('[')
-		for i, e := range t {
+		for i, el := range t {
 			if i > 0 {
 				b.WriteByte(',')
 			}
 			indent(b, depth+1)
-			if err := writeValue(b, e, depth+1); err != nil {
+			if err := e.value(el, depth+1); err != nil {
 				return err
 			}
 		}
@@ -75,6 +104,9 @@ func writeValue(b *bytes.Buffer, v any, depth int) error {
 		b.WriteByte(']')
 	case string:
 		writeString(b, t)
+	case secret:
+		e.secrets = append(e.secrets, SecretAt{Offset: b.Len(), Ref: string(t)})
+		writeString(b, model.SecretPrefix+string(t)+model.SecretSuffix)
 	case bool:
 		b.WriteString(strconv.FormatBool(t))
 	case int:

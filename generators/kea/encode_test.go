@@ -3,7 +3,10 @@ package kea
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
+
+	"github.com/keaops/keaops/internal/model"
 )
 
 // The one-pass writer must produce what encoding/json would (sorted keys,
@@ -14,7 +17,7 @@ func TestEncodeMatchesEncodingJSON(t *testing.T) {
 		"a": map[string]any{"z": []any{}, "y": "quote\" back\\ nl\n tab\t ctl\x01 ünï \u2028 <&>"},
 		"c": "bad utf8 \xff end",
 	}
-	got, err := encode(v)
+	got, _, err := encode(v)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +31,7 @@ func TestEncodeMatchesEncodingJSON(t *testing.T) {
 	if !bytes.Equal(got, want.Bytes()) {
 		t.Errorf("encode:\n%s\nencoding/json:\n%s", got, want.Bytes())
 	}
-	if _, err := encode(map[string]any{"f": 1.5}); err == nil {
+	if _, _, err := encode(map[string]any{"f": 1.5}); err == nil {
 		t.Error("a float was accepted: the renderer never produces one")
 	}
 }
@@ -38,7 +41,13 @@ func FuzzEncodeString(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got, err := encode(s)
+		got, _, err := encode(s)
+		if strings.Contains(s, model.SecretPrefix) {
+			if err == nil {
+				t.Fatalf("encode(%q): placeholder text accepted as data", s)
+			}
+			return
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,4 +59,26 @@ func FuzzEncodeString(f *testing.F) {
 			t.Fatalf("encode(%q) = %s, encoding/json = %s", s, got, want.Bytes())
 		}
 	})
+}
+
+// Secrets are written as placeholders at recorded offsets; placeholder
+// text anywhere else is refused, so no consumer can be made to resolve it.
+func TestEncodeSecrets(t *testing.T) {
+	out, at, err := encode(map[string]any{"a": "x", "p": secret("env:KEA_API_PASSWORD"), "q": []any{secret("file:/etc/k")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(at) != 2 {
+		t.Fatalf("secrets %v, want 2", at)
+	}
+	for _, s := range at {
+		want := `"` + model.SecretPrefix + s.Ref + model.SecretSuffix + `"`
+		if got := string(out[s.Offset : s.Offset+len(want)]); got != want {
+			t.Errorf("at %d: %q, want %q", s.Offset, got, want)
+		}
+	}
+	_, _, err = encode(map[string]any{"option-data": "${keaops-secret:env:KEA_API_PASSWORD}", "p": secret("env:KEA_API_PASSWORD")})
+	if err == nil || !strings.Contains(err.Error(), "2 secret placeholders in the output, 1 put there by the renderer") {
+		t.Errorf("placeholder as data: %v", err)
+	}
 }

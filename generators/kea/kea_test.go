@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,7 +103,7 @@ func TestHAPairComesUp(t *testing.T) {
 	for _, nc := range nodes {
 		files := map[string][]byte{}
 		for _, f := range nc.Files {
-			data, err := artifact.ResolveSecrets(f.Data, resolve)
+			data, err := artifact.ResolveSecrets(f.Data, secretsOf(f), resolve)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -133,6 +136,21 @@ func TestHAPairComesUp(t *testing.T) {
 		}
 	}
 	t.Logf("both nodes in their HA states after %v", time.Since(start).Round(10*time.Millisecond))
+
+	// The dedicated HA listener checks no credentials in any Kea up to
+	// 3.2: restrict-commands, which keaops renders on every version, is
+	// what keeps an unauthenticated config-get (passwords and all) out.
+	for _, n := range site.Nodes {
+		resp, err := http.Post(n.HAURL.String(), "application/json", strings.NewReader(`{"command": "config-get", "service": ["dhcp4"]}`))
+		if err != nil {
+			t.Fatalf("%s HA listener: %v", n.Name, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if bytes.Contains(body, []byte(password)) || !bytes.Contains(body, []byte(`"result": 403`)) {
+			t.Errorf("%s: unauthenticated config-get on the HA listener %s answered HTTP %d: %.300s", n.Name, n.HAURL, resp.StatusCode, body)
+		}
+	}
 
 	// The pair runs what was rendered: the subnet ids Kea reports are the
 	// model's, the same on both nodes.
@@ -173,4 +191,12 @@ func mustURL(t *testing.T, s string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+func secretsOf(f File) []artifact.Secret {
+	out := make([]artifact.Secret, len(f.Secrets))
+	for i, s := range f.Secrets {
+		out[i] = artifact.Secret{Offset: s.Offset, Ref: s.Ref}
+	}
+	return out
 }

@@ -24,6 +24,8 @@ const (
 type File struct {
 	Name string
 	Data []byte
+	// Secrets are the placeholders the renderer put in Data.
+	Secrets []SecretAt
 }
 
 // NodeConfig is what one node runs.
@@ -51,19 +53,19 @@ func Render(s *model.Site) ([]NodeConfig, error) {
 	var wg sync.WaitGroup
 	for i, n := range s.Nodes {
 		wg.Go(func() {
-			data, err := encode(map[string]any{"Dhcp4": dhcp4[i]})
+			data, secrets, err := encode(map[string]any{"Dhcp4": dhcp4[i]})
 			if err != nil {
 				errs[i] = fmt.Errorf("encoding %s for %s: %w", Dhcp4File, n.Name, err)
 				return
 			}
-			nc := NodeConfig{Node: n, Files: []File{{Name: Dhcp4File, Data: data}}}
+			nc := NodeConfig{Node: n, Files: []File{{Name: Dhcp4File, Data: data, Secrets: secrets}}}
 			if r.controlAgent {
-				data, err := encode(map[string]any{"Control-agent": agentConfig(s, r, n)})
+				data, secrets, err := encode(map[string]any{"Control-agent": agentConfig(s, r, n)})
 				if err != nil {
 					errs[i] = fmt.Errorf("encoding %s for %s: %w", AgentFile, n.Name, err)
 					return
 				}
-				nc.Files = append(nc.Files, File{Name: AgentFile, Data: data})
+				nc.Files = append(nc.Files, File{Name: AgentFile, Data: data, Secrets: secrets})
 			}
 			out[i] = nc
 		})
@@ -396,7 +398,7 @@ func leaseDB(s *model.Site, p model.NodePaths) map[string]any {
 		m["port"] = db.Port
 	}
 	if db.Password != nil {
-		m["password"] = db.Password.Placeholder()
+		m["password"] = secretOf(db.Password)
 	}
 	return m
 }
@@ -418,7 +420,7 @@ func authentication(s *model.Site) map[string]any {
 	}
 	client := map[string]any{"user": s.ControlAuth.User}
 	if s.ControlAuth.Password != nil {
-		client["password"] = s.ControlAuth.Password.Placeholder()
+		client["password"] = secretOf(s.ControlAuth.Password)
 	}
 	return map[string]any{"type": "basic", "realm": "keaops", "clients": []any{client}}
 }

@@ -205,7 +205,7 @@ func (a *Agent) pass(ctx context.Context) error {
 	if !ok {
 		return fmt.Errorf("%w: no kea-dhcp4.json for %s", errVerify, a.cfg.Node)
 	}
-	resolved, err := artifact.ResolveSecrets(rendered, artifact.EnvFileResolver)
+	resolved, err := snap.Manifest.Resolve(a.cfg.Node, "kea-dhcp4.json", rendered, artifact.EnvFileResolver)
 	if err != nil {
 		return err
 	}
@@ -217,8 +217,8 @@ func (a *Agent) pass(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("%w: kea-dhcp4.json: %w", errVerify, err)
 	}
-	if self := keaconfig.ThisServer(want); self != "" && self != a.cfg.Node {
-		return fmt.Errorf("%w: the config is for %q, this agent is %s", errVerify, self, a.cfg.Node)
+	if err := keaconfig.CheckIdentity(want, a.cfg.Node); err != nil {
+		return fmt.Errorf("%w: %w", errVerify, err)
 	}
 
 	live, err := a.kea.ConfigGet(ctx)
@@ -359,7 +359,7 @@ func (a *Agent) writeFiles(snap Snapshot, dhcp4 []byte) error {
 		return err
 	}
 	if ca, ok := snap.Files["kea-ctrl-agent.json"]; ok && a.cfg.Kea.AgentConfigFile != "" {
-		resolved, err := artifact.ResolveSecrets(ca, artifact.EnvFileResolver)
+		resolved, err := snap.Manifest.Resolve(a.cfg.Node, "kea-ctrl-agent.json", ca, artifact.EnvFileResolver)
 		if err != nil {
 			return err
 		}

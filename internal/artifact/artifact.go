@@ -20,13 +20,17 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/keaops/keaops/internal/safefile"
 )
 
 // ManifestFile is the manifest's name inside an artifact directory.
 const ManifestFile = "manifest.json"
 
 // FormatVersion is the manifest format this package writes and reads.
-const FormatVersion = 1
+// Format 2 records where each file's secret placeholders sit: format 1
+// consumers resolved every placeholder in a file, wherever it came from.
+const FormatVersion = 2
 
 // Manifest describes one render.
 type Manifest struct {
@@ -59,6 +63,16 @@ type Node struct {
 type File struct {
 	SHA256 string `json:"sha256"`
 	Size   int    `json:"size"`
+	// Secrets are the placeholders the renderer put into the file, by
+	// position: the only ones a consumer resolves.
+	Secrets []Secret `json:"secrets,omitempty"`
+}
+
+// Secret is one placeholder: the byte offset of the JSON string holding it
+// and the reference it names ("env:NAME", "file:/path").
+type Secret struct {
+	Offset int    `json:"offset"`
+	Ref    string `json:"ref"`
 }
 
 // Digest returns the hex sha256 of data.
@@ -74,8 +88,9 @@ type Set struct {
 	Files map[string][]byte
 }
 
-// Add records a node's file in the set and its manifest.
-func (s *Set) Add(node, role, name string, data []byte) {
+// Add records a node's file in the set and its manifest, with the secret
+// placeholders the renderer put into it.
+func (s *Set) Add(node, role, name string, data []byte, secrets []Secret) {
 	if s.Files == nil {
 		s.Files = map[string][]byte{}
 	}
@@ -87,7 +102,7 @@ func (s *Set) Add(node, role, name string, data []byte) {
 		n.Files = map[string]File{}
 	}
 	n.Role = role
-	n.Files[name] = File{SHA256: Digest(data), Size: len(data)}
+	n.Files[name] = File{SHA256: Digest(data), Size: len(data), Secrets: secrets}
 	s.Manifest.Nodes[node] = n
 	s.Files[node+"/"+name] = data
 }
@@ -200,25 +215,48 @@ func syncDir(dir string) error {
 
 // ReadManifest reads and checks dir's manifest.
 func ReadManifest(dir string) (Manifest, error) {
-	b, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	m, _, err := ReadManifestBytes(dir)
+	return m, err
+}
+
+// ReadManifestBytes is ReadManifest that also returns the manifest's bytes.
+func ReadManifestBytes(dir string) (Manifest, []byte, error) {
+	b, err := readArtifact(filepath.Join(dir, ManifestFile))
 	if err != nil {
-		return Manifest{}, fmt.Errorf("reading manifest: %w", err)
+		return Manifest{}, nil, fmt.Errorf("reading manifest: %w", err)
 	}
 	m, err := ParseManifest(b)
 	if err != nil {
-		return m, fmt.Errorf("%s: %w", dir, err)
+		return m, nil, fmt.Errorf("%s: %w", dir, err)
 	}
-	return m, nil
+	return m, b, nil
+}
+
+// MaxFileSize bounds each artifact file: a render of 100,000 reservations
+// is about 12 MiB.
+const MaxFileSize = 256 << 20
+
+// readArtifact reads a file of a render directory: a regular file, never
+// through a symbolic link (one could point out of the render, at a file
+// the manifest's digest then vouches for), within MaxFileSize.
+func readArtifact(path string) ([]byte, error) {
+	return safefile.ReadFile(path, safefile.Options{Limit: MaxFileSize, NoFollow: true})
 }
 
 // ReadNode returns one node's files from dir after checking each against
-// the manifest's digest; any mismatch, missing or unlisted file is an error.
+// the manifest's digest; any mismatch, missing, unlisted or linked file is
+// an error.
 func ReadNode(dir, node string) (map[string][]byte, error) {
 	m, err := ReadManifest(dir)
 	if err != nil {
 		return nil, err
 	}
-	return m.ReadNode(node, func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, node, name)) },
+	if st, err := os.Lstat(filepath.Join(dir, node)); err != nil {
+		return nil, fmt.Errorf("reading node %s: %w", node, err)
+	} else if !st.IsDir() {
+		return nil, fmt.Errorf("%s is not a directory of the render (a symbolic link?): refusing to read it", filepath.Join(dir, node))
+	}
+	return m.ReadNode(node, func(name string) ([]byte, error) { return readArtifact(filepath.Join(dir, node, name)) },
 		func() ([]string, error) {
 			entries, err := os.ReadDir(filepath.Join(dir, node))
 			names := make([]string, len(entries))
@@ -276,7 +314,7 @@ func ParseManifest(b []byte) (Manifest, error) {
 		return m, fmt.Errorf("decoding the manifest: %w", err)
 	}
 	if m.Format != FormatVersion {
-		return m, fmt.Errorf("manifest format %d, this keaops reads %d", m.Format, FormatVersion)
+		return m, fmt.Errorf("manifest format %d, this keaops reads %d: render it again with this keaops", m.Format, FormatVersion)
 	}
 	return m, nil
 }

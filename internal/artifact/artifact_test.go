@@ -10,8 +10,8 @@ import (
 func set(content string) Set {
 	var s Set
 	s.Manifest.KeaVersion = "2.2"
-	s.Add("kea1", "primary", "kea-dhcp4.json", []byte(content))
-	s.Add("kea2", "standby", "kea-dhcp4.json", []byte(content+"2"))
+	s.Add("kea1", "primary", "kea-dhcp4.json", []byte(content), nil)
+	s.Add("kea2", "standby", "kea-dhcp4.json", []byte(content+"2"), nil)
 	return s
 }
 

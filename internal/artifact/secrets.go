@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/keaops/keaops/internal/model"
@@ -13,33 +14,46 @@ import (
 // Resolver returns the value of a secret reference ("env:NAME", "file:/p").
 type Resolver func(ref string) (string, error)
 
-// ResolveSecrets replaces every secret placeholder in a rendered JSON file
-// with its value, escaped for its place inside a JSON string. Called at
-// apply time only: the result must never be written to an artifact
-// directory or a log.
-func ResolveSecrets(data []byte, resolve Resolver) ([]byte, error) {
-	prefix, suffix := []byte(model.SecretPrefix), []byte(model.SecretSuffix)
+// ResolveSecrets replaces the secret placeholders the render put into a
+// file, at the offsets its manifest entry lists, with their values escaped
+// for their place inside a JSON string. Placeholder text anywhere else is
+// refused, not resolved: it came from the site's data (an option value,
+// say), and resolving it would hand a secret to whoever reads that data.
+// Called at apply time only: the result must never be written to an
+// artifact directory or a log.
+func ResolveSecrets(data []byte, at []Secret, resolve Resolver) ([]byte, error) {
+	at = slices.Clone(at)
+	slices.SortFunc(at, func(a, b Secret) int { return a.Offset - b.Offset })
 	var out bytes.Buffer
-	for {
-		i := bytes.Index(data, prefix)
-		if i < 0 {
-			out.Write(data)
-			return out.Bytes(), nil
+	out.Grow(len(data))
+	prefix := []byte(model.SecretPrefix)
+	pos := 0
+	for _, s := range at {
+		want := `"` + model.SecretPrefix + s.Ref + model.SecretSuffix + `"`
+		if s.Offset < pos || s.Offset > len(data)-len(want) || string(data[s.Offset:s.Offset+len(want)]) != want {
+			return nil, fmt.Errorf("the manifest places secret %s at byte %d, where the file holds no such placeholder", s.Ref, s.Offset)
 		}
-		j := bytes.Index(data[i+len(prefix):], suffix)
-		if j < 0 {
-			return nil, fmt.Errorf("unterminated secret placeholder at byte %d", i)
+		if i := bytes.Index(data[pos:s.Offset], prefix); i >= 0 {
+			return nil, unlisted(pos + i)
 		}
-		ref := string(data[i+len(prefix) : i+len(prefix)+j])
-		val, err := resolve(ref)
+		val, err := resolve(s.Ref)
 		if err != nil {
-			return nil, fmt.Errorf("resolving secret %s: %w", ref, err)
+			return nil, fmt.Errorf("resolving secret %s: %w", s.Ref, err)
 		}
 		quoted, _ := json.Marshal(val) // a string always marshals
-		out.Write(data[:i])
-		out.Write(quoted[1 : len(quoted)-1])
-		data = data[i+len(prefix)+j+len(suffix):]
+		out.Write(data[pos:s.Offset])
+		out.Write(quoted)
+		pos = s.Offset + len(want)
 	}
+	if i := bytes.Index(data[pos:], prefix); i >= 0 {
+		return nil, unlisted(pos + i)
+	}
+	out.Write(data[pos:])
+	return out.Bytes(), nil
+}
+
+func unlisted(at int) error {
+	return fmt.Errorf("a secret placeholder at byte %d is not one the render put there (placeholder text in the site's data?): refusing to resolve it", at)
 }
 
 // EnvFileResolver resolves env: references from the environment and file:
@@ -66,4 +80,18 @@ func EnvFileResolver(ref string) (string, error) {
 		return v, nil
 	}
 	return "", fmt.Errorf("unknown secret reference kind %q", kind)
+}
+
+// Resolve resolves the secrets of one of a node's files (data, already
+// checked against the manifest) at the places this manifest lists.
+func (m Manifest) Resolve(node, name string, data []byte, resolve Resolver) ([]byte, error) {
+	f, ok := m.Nodes[node].Files[name]
+	if !ok {
+		return nil, fmt.Errorf("the manifest lists no file %s/%s", node, name)
+	}
+	out, err := ResolveSecrets(data, f.Secrets, resolve)
+	if err != nil {
+		return nil, fmt.Errorf("%s/%s: %w", node, name, err)
+	}
+	return out, nil
 }

@@ -139,7 +139,7 @@ func Targets(site *model.Site, conn ConnArgs) ([]deploy.Target, error) {
 	}
 	var targets []deploy.Target
 	for _, n := range site.Nodes {
-		data, err := artifact.ResolveSecrets(set.Files[n.Name+"/"+kea.Dhcp4File], artifact.EnvFileResolver)
+		data, err := set.Manifest.Resolve(n.Name, kea.Dhcp4File, set.Files[n.Name+"/"+kea.Dhcp4File], artifact.EnvFileResolver)
 		if err != nil {
 			return nil, fmt.Errorf("node %s: %w", n.Name, err)
 		}

@@ -56,7 +56,7 @@ func renderedFiles(t testing.TB, sitePath string) (*model.Site, map[string][2][]
 	for _, n := range site.Nodes {
 		var files [2][]byte
 		for i, name := range []string{"kea-dhcp4.json", "kea-ctrl-agent.json"} {
-			if files[i], err = artifact.ResolveSecrets(set.Files[n.Name+"/"+name], artifact.EnvFileResolver); err != nil {
+			if files[i], err = set.Manifest.Resolve(n.Name, name, set.Files[n.Name+"/"+name], artifact.EnvFileResolver); err != nil {
 				t.Fatal(err)
 			}
 		}

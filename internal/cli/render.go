@@ -95,7 +95,11 @@ func Artifacts(site *model.Site) (artifact.Set, error) {
 	set := artifact.Set{Manifest: artifact.Manifest{KeaVersion: site.KeaVersion.String()}}
 	for _, c := range configs {
 		for _, f := range c.Files {
-			set.Add(c.Node.Name, string(c.Node.Role), f.Name, f.Data)
+			secrets := make([]artifact.Secret, len(f.Secrets))
+			for i, s := range f.Secrets {
+				secrets[i] = artifact.Secret{Offset: s.Offset, Ref: s.Ref}
+			}
+			set.Add(c.Node.Name, string(c.Node.Role), f.Name, f.Data, secrets)
 		}
 	}
 	set.Manifest.Secrets = secretRefs(site)

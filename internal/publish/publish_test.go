@@ -25,8 +25,8 @@ func render(t *testing.T, dir, content, source string) {
 	var s artifact.Set
 	s.Manifest.KeaVersion = "2.2"
 	s.Manifest.Source = &artifact.Source{Revision: source}
-	s.Add("kea-primary", "primary", "kea-dhcp4.json", []byte(content))
-	s.Add("kea-secondary", "standby", "kea-dhcp4.json", []byte(content))
+	s.Add("kea-primary", "primary", "kea-dhcp4.json", []byte(content), nil)
+	s.Add("kea-secondary", "standby", "kea-dhcp4.json", []byte(content), nil)
 	if err := artifact.Write(dir, s); err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,7 @@ var checks = []check{
 	{"client-classes", checkClasses},
 	{"ha", checkHA},
 	{"secrets", checkSecrets},
+	{"placeholders", checkPlaceholders},
 }
 
 // Site runs every semantic check and returns the findings sorted by position.

@@ -434,6 +434,15 @@ func TestHA(t *testing.T) {
 			want: []string{"keaops.yaml:4:26: error: delayed-updates-limit must be 0 in hot-standby mode (Kea refuses to load HA otherwise): it applies to load-balancing only"}},
 		{name: "response delay not above heartbeat", site: hs + "  heartbeat-delay: 10000\n  max-response-delay: 10000\n" + pairNodes,
 			want: []string{"keaops.yaml:5:23: warning: max-response-delay 10000 should be greater than heartbeat-delay 10000, or a single late heartbeat declares the partner down"}},
+		{name: "HA listener reachable without client certificates", site: hs + strings.ReplaceAll(pairNodes, "127.0.0.1:81", "10.0.0.1:81"),
+			want: []string{
+				"keaops.yaml:8:5: warning: node kea1: the HA listener 10.0.0.1:8101 checks no credentials (Kea ignores basic auth there): anyone who reaches it can send HA commands (lease updates, maintenance); use https with cert-required: true, or keep it on a network only the partner reaches",
+				"keaops.yaml:12:5: warning: node kea2: the HA listener 10.0.0.1:8102 checks no credentials (Kea ignores basic auth there): anyone who reaches it can send HA commands (lease updates, maintenance); use https with cert-required: true, or keep it on a network only the partner reaches",
+			}},
+		{name: "HA listener open to every command", site: hs + "  restrict-commands: false\n" + strings.ReplaceAll(strings.ReplaceAll(pairNodes, "127.0.0.1:81", "10.0.0.1:81"), "    ha-url: http://10.0.0.1:8102/\n", "    ha-url: http://127.0.0.1:8102/\n"),
+			want: []string{
+				"keaops.yaml:9:5: warning: node kea1: the HA listener 10.0.0.1:8101 takes every command without authentication (restrict-commands: false, no TLS client certificates): anyone who reaches it can read the config, passwords included, and change it",
+			}},
 		{name: "missing role and ha-url", site: hs + `nodes:
   - name: kea1
     role: primary
@@ -459,6 +468,20 @@ func TestSecrets(t *testing.T) {
 			want: []string{"keaops.yaml:4:5: warning: node kea1: basic-auth credentials would cross the network unencrypted over http; use https"}},
 		{name: "database without host", site: baseSite + "lease-database:\n  type: mysql\n  name: kea\n  user: kea\n  password: {file: /etc/kea/db.pass}\n",
 			want: []string{"keaops.yaml:5:1: error: a mysql lease database needs host"}},
+		// The site's own control-auth reference, as data: Kea would hand
+		// the API password to every client if it were resolved.
+		{name: "placeholder as option data", site: baseSite + "control-auth:\n  user: kea-api\n  password: {env: KEA_API_PASSWORD}\n",
+			subnets:      baseSubnets + "    options:\n      domain-name: \"${keaops-secret:env:KEA_API_PASSWORD}\"\n",
+			reservations: "reservations:\n  - hw-address: \"02:00:00:00:00:01\"\n    ip-address: 10.30.30.5\n    options: {root-path: \"x${keaops-secret:file:/etc/shadow}\"}\n",
+			want: []string{
+				"reservations.yaml:4:15: error: option root-path holds secret placeholder text (${keaops-secret:…): secrets are given as {env: NAME} or {file: PATH} where keaops takes them, never as data",
+				"subnets.yaml:6:7: error: option domain-name holds secret placeholder text (${keaops-secret:…): secrets are given as {env: NAME} or {file: PATH} where keaops takes them, never as data",
+			}},
+		{name: "placeholder in a class test and a comment", site: baseSite + "client-classes:\n  - name: c\n    test: \"option[12].text == '${keaops-secret:env:X}'\"\n    comment: \"${keaops-secret:env:Y}\"\n",
+			want: []string{
+				"keaops.yaml:6:5: error: comment holds secret placeholder text (${keaops-secret:…): secrets are given as {env: NAME} or {file: PATH} where keaops takes them, never as data",
+				"keaops.yaml:6:5: error: test holds secret placeholder text (${keaops-secret:…): secrets are given as {env: NAME} or {file: PATH} where keaops takes them, never as data",
+			}},
 	})
 }
 

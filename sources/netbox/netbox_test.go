@@ -16,6 +16,7 @@ import (
 
 	"github.com/keaops/keaops/internal/model"
 	"github.com/keaops/keaops/internal/netboxtest"
+	"github.com/keaops/keaops/internal/validate"
 )
 
 const token = "0123456789abcdef0123456789abcdef01234567"
@@ -483,5 +484,29 @@ subnet guest 10.0.1.0/24 id 167772416 vlan 0 pools [10.0.1.10-10.0.1.20] options
 `
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// Secret placeholder text in NetBox's dhcp_options custom field is an
+// error at check, at the NetBox object: resolved at apply time, it would
+// hand the site's API password to every DHCP client.
+func TestPlaceholderFromNetBox(t *testing.T) {
+	s := &Snapshot{Format: 1, Prefixes: []Prefix{{ID: 1, Display: "10.0.1.0/24", Prefix: "10.0.1.0/24", VLAN: &VLAN{VID: 10, Name: "lan"},
+		CustomFields: map[string]any{"dhcp_options": map[string]any{"domain-name": "${keaops-secret:env:KEA_API_PASSWORD}"}}}}}
+	cfg := &model.NetBox{Addresses: &model.NetBoxFilter{}}
+	s.Selection = SelectionOf(cfg)
+	subnets, _, findings := Convert(s, cfg, "netbox.json")
+	if findings.HasErrors() {
+		t.Fatal(findings)
+	}
+	var got []string
+	for _, f := range validate.Site(&model.Site{KeaVersion: model.Version{Major: 2, Minor: 2}, HA: model.HA{Mode: model.HANone}, Subnets: subnets}) {
+		if f.Check == "secret" {
+			got = append(got, f.String())
+		}
+	}
+	want := "netbox:ipam/prefixes/1 (10.0.1.0/24): error: option domain-name holds secret placeholder text"
+	if len(got) != 1 || !strings.HasPrefix(got[0], want) {
+		t.Errorf("findings %q, want one starting %q", got, want)
 	}
 }
