@@ -4,17 +4,25 @@
 # busybox (udhcpc, a DHCP client for the on-the-wire tests), socat, and
 # rsync (for gitlab-ci-local in make test-pipelines). Safe to run again:
 # it installs only what is missing. Go itself is expected on the machine.
+#
+# The machine's own Kea is left as it was found. A Kea that is installed
+# is never stopped, disabled or reconfigured: it may be serving a network.
+# When this script installs Kea itself, a policy-rc.d keeps the packages'
+# services from starting, and the units it added are disabled again, so
+# they do not start at the next boot either; the tests run their own
+# instances on 127.0.0.1 with their own configs.
 set -euo pipefail
 
-need=()
-command -v kea-dhcp4 >/dev/null 2>&1 || need+=(kea-dhcp4-server)
-command -v kea-ctrl-agent >/dev/null 2>&1 || need+=(kea-ctrl-agent)
-command -v kea-admin >/dev/null 2>&1 || need+=(kea-admin)
-command -v busybox >/dev/null 2>&1 || need+=(busybox)
-command -v socat >/dev/null 2>&1 || need+=(socat)
-command -v rsync >/dev/null 2>&1 || need+=(rsync)   # gitlab-ci-local copies the repository with it
+kea=()
+command -v kea-dhcp4 >/dev/null 2>&1 || kea+=(kea-dhcp4-server)
+command -v kea-ctrl-agent >/dev/null 2>&1 || kea+=(kea-ctrl-agent)
+command -v kea-admin >/dev/null 2>&1 || kea+=(kea-admin)
+tools=()
+command -v busybox >/dev/null 2>&1 || tools+=(busybox)
+command -v socat >/dev/null 2>&1 || tools+=(socat)
+command -v rsync >/dev/null 2>&1 || tools+=(rsync)   # gitlab-ci-local copies the repository with it
 
-if [ ${#need[@]} -eq 0 ]; then
+if [ ${#kea[@]} -eq 0 ] && [ ${#tools[@]} -eq 0 ]; then
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -22,12 +30,26 @@ if [ "$(id -u)" -ne 0 ]; then
 else
   sudo=
 fi
-echo "setup: installing ${need[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+echo "setup: installing ${kea[*]} ${tools[*]}" >&2
 $sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-# Debian starts the packaged services; the tests run their own instances on
-# 127.0.0.1 with their own configs, so stop the system ones.
-for svc in kea-dhcp4-server kea-ctrl-agent kea-dhcp6-server kea-dhcp-ddns-server; do
-  $sudo systemctl disable --now "$svc" >/dev/null 2>&1 || true
-done
+if [ ${#tools[@]} -gt 0 ]; then
+  $sudo apt-get install -y -qq --no-install-recommends "${tools[@]}" >/dev/null
+fi
+if [ ${#kea[@]} -gt 0 ]; then
+  policy=${KEAOPS_POLICY_RC:-/usr/sbin/policy-rc.d}   # moved by the script's own test
+  own_policy=
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# keaops setup: no service starts while it installs Kea\nexit 101\n' | $sudo tee "$policy" >/dev/null
+    $sudo chmod 755 "$policy"
+    own_policy=1
+  fi
+  trap '[ -z "$own_policy" ] || $sudo rm -f "$policy"' EXIT
+  $sudo apt-get install -y -qq --no-install-recommends "${kea[@]}" >/dev/null
+  for pkg in "${kea[@]}"; do
+    # Only the units of the packages installed just now.
+    case $pkg in
+      kea-dhcp4-server | kea-ctrl-agent) $sudo systemctl disable "$pkg" >/dev/null 2>&1 || true ;;
+    esac
+  done
+fi

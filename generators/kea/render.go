@@ -508,7 +508,9 @@ func haConfig(s *model.Site, r rules, self *model.Node) map[string]any {
 	}
 	m["multi-threading"] = mt
 	if dedicated {
-		restrict := r.restrictCommandsDefault
+		// Kea's default is false before 3.0, when the listener then answers
+		// every command, config-get included, without authentication.
+		restrict := true
 		if ha.RestrictCommands != nil {
 			restrict = *ha.RestrictCommands
 		}
@@ -523,7 +525,7 @@ func haConfig(s *model.Site, r rules, self *model.Node) map[string]any {
 		if s.ControlAuth != nil {
 			p["basic-auth-user"] = s.ControlAuth.User
 			if s.ControlAuth.Password != nil {
-				p["basic-auth-password"] = s.ControlAuth.Password.Placeholder()
+				p["basic-auth-password"] = secretOf(s.ControlAuth.Password)
 			}
 		}
 		peers = append(peers, p)

@@ -35,8 +35,6 @@ type rules struct {
 	classList bool
 	// additionalList: "only-if-required" became "only-in-additional-list".
 	additionalList bool
-	// restrictCommandsDefault is Kea's default for HA restrict-commands.
-	restrictCommandsDefault bool
 	// dbHooks: 3.0 moved MySQL/PostgreSQL support into hook libraries.
 	dbHooks bool
 }
@@ -50,15 +48,14 @@ func rulesFor(v model.Version) (rules, error) {
 		return rules{}, fmt.Errorf("kea-version %s is not one keaops renders for", v)
 	}
 	r := rules{
-		version:                 v,
-		controlAgent:            !v.AtLeast(3, 2),
-		controlSockets:          v.AtLeast(3, 0),
-		httpControlSocket:       v.AtLeast(3, 2),
-		outputOptions:           "output_options",
-		classList:               v.AtLeast(3, 0),
-		additionalList:          v.AtLeast(3, 0),
-		restrictCommandsDefault: v.AtLeast(3, 0),
-		dbHooks:                 v.AtLeast(3, 0),
+		version:           v,
+		controlAgent:      !v.AtLeast(3, 2),
+		controlSockets:    v.AtLeast(3, 0),
+		httpControlSocket: v.AtLeast(3, 2),
+		outputOptions:     "output_options",
+		classList:         v.AtLeast(3, 0),
+		additionalList:    v.AtLeast(3, 0),
+		dbHooks:           v.AtLeast(3, 0),
 	}
 	if v.AtLeast(2, 6) {
 		r.outputOptions = "output-options"

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -66,7 +67,7 @@ listen: 127.0.0.1:%d
 `, rendered, filepath.Join(dirs.Run, "kea4-ctrl.sock"), filepath.Join(dirs.Root, "kea-dhcp4.json"), port)), 0o600)
 	}
 	writeCfg(port)
-	var logs bytes.Buffer
+	var logs lockedBuffer // the process writes while a failing wait reads
 	cmd := exec.Command(bin, "-config", cfgPath)
 	cmd.Env = append(os.Environ(), "KEAOPS_TEST_PASSWORD="+livePassword)
 	cmd.Stdout, cmd.Stderr = &logs, &logs
@@ -124,4 +125,23 @@ listen: 127.0.0.1:%d
 			t.Errorf("log lacks %s:\n%s", want, logs.String())
 		}
 	}
+}
+
+// lockedBuffer is a bytes.Buffer that a process's output can be copied
+// into while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -10,7 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/keaops/keaops/generators/kea"
 	"github.com/keaops/keaops/internal/artifact"
+	"github.com/keaops/keaops/sources/keaconfig"
 )
 
 // InstallArgs are the inputs of keaops install-config.
@@ -50,15 +52,30 @@ resolved, or a write failed (files already there are left as they were).`,
 
 // Install runs keaops install-config.
 func Install(_ context.Context, a InstallArgs, out io.Writer) (int, error) {
+	m, err := artifact.ReadManifest(a.From)
+	if err != nil {
+		return ExitProblems, err
+	}
 	files, err := artifact.ReadNode(a.From, a.Node)
 	if err != nil {
 		return ExitProblems, err
 	}
+	// The same identity check as deploy's preflight and the agent's: the
+	// files must be this node's own, not a partner's copied into its place.
+	if data, ok := files[kea.Dhcp4File]; ok {
+		dhcp4, err := keaconfig.Unwrap(data)
+		if err != nil {
+			return ExitProblems, fmt.Errorf("%s/%s: %w", a.Node, kea.Dhcp4File, err)
+		}
+		if err := keaconfig.CheckIdentity(dhcp4, a.Node); err != nil {
+			return ExitProblems, fmt.Errorf("%s/%s: %w: refusing to install it", a.Node, kea.Dhcp4File, err)
+		}
+	}
 	// Resolve everything before writing anything: all files or none.
 	resolved := map[string][]byte{}
 	for name, data := range files {
-		if resolved[name], err = artifact.ResolveSecrets(data, artifact.EnvFileResolver); err != nil {
-			return ExitProblems, fmt.Errorf("%s/%s: %w", a.Node, name, err)
+		if resolved[name], err = m.Resolve(a.Node, name, data, artifact.EnvFileResolver); err != nil {
+			return ExitProblems, err
 		}
 	}
 	if err := os.MkdirAll(a.Dir, 0o750); err != nil {

@@ -161,6 +161,7 @@ func checkEndpoints(s *model.Site, report func(model.Finding)) {
 			report(model.Errorf(n.HAURLPos, "ha-endpoint", "node %s: ha-url %s is the control URL, but with the dedicated HA listener kea-dhcp4 binds it itself: give it its own port", n.Name, n.HAURL.Host))
 		case dedicated:
 			claim(n, n.HAURL, "HA listener", n.HAURLPos)
+			checkListenerExposure(s, n, report)
 		case !sameAsControl:
 			report(model.Errorf(n.HAURLPos, "ha-endpoint", "node %s: without the dedicated HA listener its partner reaches it through the Control Agent, so ha-url must equal control-url (%s)", n.Name, n.ControlURL))
 		}
@@ -211,4 +212,21 @@ func parseIPv4(s string) (netip.Addr, error) {
 		err = fmt.Errorf("%s is not IPv4", s)
 	}
 	return a, err
+}
+
+// checkListenerExposure: kea-dhcp4's dedicated HA listener enforces no
+// basic auth in any Kea up to 3.2 (kea-facts §1.4): whoever reaches it is
+// only kept out by restrict-commands (HA commands only) and TLS client
+// certificates. Without restrict-commands it answers config-get, with the
+// control password in it, to anyone.
+func checkListenerExposure(s *model.Site, n *model.Node, report func(model.Finding)) {
+	mtls := n.HAURL.Scheme == "https" && n.TLS != nil && n.TLS.CertRequired
+	if mtls || isLoopback(n.HAURL.Hostname()) {
+		return
+	}
+	if s.HA.RestrictCommands != nil && !*s.HA.RestrictCommands {
+		report(model.Warnf(n.HAURLPos, "ha-listener", "node %s: the HA listener %s takes every command without authentication (restrict-commands: false, no TLS client certificates): anyone who reaches it can read the config, passwords included, and change it", n.Name, n.HAURL.Host))
+		return
+	}
+	report(model.Warnf(n.HAURLPos, "ha-listener", "node %s: the HA listener %s checks no credentials (Kea ignores basic auth there): anyone who reaches it can send HA commands (lease updates, maintenance); use https with cert-required: true, or keep it on a network only the partner reaches", n.Name, n.HAURL.Host))
 }

@@ -115,6 +115,17 @@ func ThisServer(dhcp4 json.RawMessage) string {
 	return ""
 }
 
+// CheckIdentity refuses a kea-dhcp4 config (the Dhcp4 object) that is
+// another node's: its HA this-server-name names a different server. A
+// config copied between HA nodes is how a pair ends up with two servers
+// that each think they are the other.
+func CheckIdentity(dhcp4 json.RawMessage, node string) error {
+	if self := ThisServer(dhcp4); self != "" && self != node {
+		return fmt.Errorf("the config is %s's (this-server-name %q), not %s's", self, self, node)
+	}
+	return nil
+}
+
 // firstHA returns the HA relationship of a config (keaops renders one), or nil.
 func firstHA(hooks []hookConfig) *haConfig {
 	for _, h := range hooks {
