@@ -13,10 +13,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/keaops/keaops/internal/safefile"
 )
 
 // Config is the agent's configuration file.
@@ -93,7 +94,7 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 
 // LoadConfig reads and checks a configuration file.
 func LoadConfig(path string) (Config, error) {
-	b, err := os.ReadFile(path)
+	b, err := safefile.ReadFile(path, safefile.Options{Limit: 1 << 20})
 	if err != nil {
 		return Config{}, fmt.Errorf("reading %s: %w", path, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/keaops/keaops/internal/model"
+	"github.com/keaops/keaops/internal/safefile"
 )
 
 // Resolver returns the value of a secret reference ("env:NAME", "file:/p").
@@ -69,7 +70,7 @@ func EnvFileResolver(ref string) (string, error) {
 		}
 		return v, nil
 	case "file":
-		b, err := os.ReadFile(name)
+		b, err := safefile.ReadFile(name, safefile.Options{Limit: 1 << 20})
 		if err != nil {
 			return "", err
 		}

@@ -23,12 +23,13 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
-	"os"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/keaops/keaops/internal/safefile"
 )
 
 // Kind says how the endpoint speaks.
@@ -119,7 +120,7 @@ func New(cfg Endpoint) (*Client, error) {
 func tlsConfig(cfg Endpoint) (*tls.Config, error) {
 	tc := &tls.Config{MinVersion: tls.VersionTLS12}
 	if cfg.CAFile != "" {
-		pem, err := os.ReadFile(cfg.CAFile)
+		pem, err := safefile.ReadFile(cfg.CAFile, safefile.Options{Limit: 16 << 20})
 		if err != nil {
 			return nil, fmt.Errorf("reading CA bundle: %w", err)
 		}

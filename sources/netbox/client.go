@@ -10,12 +10,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
 	nb "github.com/netbox-community/go-netbox/v4"
+
+	"github.com/keaops/keaops/internal/safefile"
 )
 
 // Options are how keaops talks to NetBox.
@@ -90,7 +91,7 @@ func newClient(o Options) (*client, error) {
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	if o.CAFile != "" {
-		pem, err := os.ReadFile(o.CAFile)
+		pem, err := safefile.ReadFile(o.CAFile, safefile.Options{Limit: 16 << 20})
 		if err != nil {
 			return nil, fmt.Errorf("reading the NetBox CA bundle: %w", err)
 		}

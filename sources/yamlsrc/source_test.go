@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/keaops/keaops/internal/model"
 )
@@ -269,5 +271,35 @@ func TestNetBoxSection(t *testing.T) {
 		if len(got) != 1 || !strings.HasPrefix(got[0], tc.want) {
 			t.Errorf("%q: findings %q; want only %q", tc.section, got, tc.want)
 		}
+	}
+}
+
+// Inputs that are not regular files: a FIFO would block open(2) for ever,
+// a device would be read without end. Each is one finding, at once.
+func TestNonRegularInputs(t *testing.T) {
+	dir := writeSite(t, map[string]string{"keaops.yaml": okSite + "sources: {subnets: fifo.yaml, reservations: [/dev/zero, /dev/urandom]}\n"})
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan []string, 1)
+	go func() {
+		_, fs, err := Load(context.Background(), filepath.Join(dir, "keaops.yaml"))
+		if err != nil {
+			t.Error(err)
+		}
+		done <- findingStrings(dir, fs)
+	}()
+	select {
+	case got := <-done:
+		want := []string{
+			"/dev/urandom: error: is not a regular file (a FIFO or a device?): keaops reads only regular files",
+			"/dev/zero: error: is not a regular file (a FIFO or a device?): keaops reads only regular files",
+			"fifo.yaml: error: is not a regular file (a FIFO or a device?): keaops reads only regular files",
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("got:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Load blocked on a FIFO or a device")
 	}
 }
