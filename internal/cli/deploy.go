@@ -179,6 +179,10 @@ func printRollout(out io.Writer, res deploy.Result, err error) {
 	for _, n := range res.Nodes {
 		state := "unchanged"
 		switch {
+		case n.Unplanned:
+			state = "NOT PLANNED: preflight failed, its changes are unknown"
+		case n.Superseded:
+			state = "SUPERSEDED: it runs a config another deploy (or a person) set during this rollout; left as it is"
 		case n.RolledBack:
 			state = "ROLLED BACK to its previous config"
 		case n.Applied:

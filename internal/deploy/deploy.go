@@ -79,7 +79,14 @@ type NodeResult struct {
 	// Applied: the node runs the new configuration.
 	Applied bool `json:"applied"`
 	// RolledBack: the node got the new configuration and was put back.
-	RolledBack bool   `json:"rolled_back"`
+	RolledBack bool `json:"rolled_back"`
+	// Superseded: the node got the new configuration, then another
+	// (another deploy's, or a hand change) before the rollout ended; it was
+	// left on that one.
+	Superseded bool `json:"superseded,omitempty"`
+	// Unplanned: the node failed preflight, so its plan is unknown or
+	// refused: never to be shown as "unchanged".
+	Unplanned bool   `json:"unplanned,omitempty"`
 	Error      string `json:"error,omitempty"`
 }
 
@@ -107,6 +114,8 @@ type node struct {
 	touched  bool
 	// hash is Kea's hash of the config it accepted (2.4+; "" on 2.2).
 	hash string
+	// lastSeen describes the last unexpected config runs found.
+	lastSeen string
 }
 
 // Run rolls targets out. The returned error says why the rollout stopped;
@@ -142,7 +151,10 @@ func Run(ctx context.Context, targets []Target, o Options) (Result, error) {
 		for _, n := range nodes {
 			o.Progress(n.Name, "no changes: not touched")
 		}
-		return res, nil
+		if o.DryRun {
+			return res, nil
+		}
+		return res, persist(ctx, nodes, o)
 	}
 	for _, n := range changed {
 		o.Progress(n.Name, "config-test")
@@ -173,7 +185,7 @@ func Run(ctx context.Context, targets []Target, o Options) (Result, error) {
 		rerr := rollback(ctx, touched, nodes, o)
 		return res, errors.Join(err, rerr)
 	}
-	return res, nil
+	return res, persist(ctx, nodes, o)
 }
 
 // preflight reads every node: it must answer, run the target version, be
@@ -226,6 +238,7 @@ func preflight(ctx context.Context, nodes []*node, o Options) error {
 		}()
 		if err != nil {
 			n.res.Error = err.Error()
+			n.res.Unplanned = true
 			errs = append(errs, fmt.Errorf("%s: %w", n.Name, err))
 		}
 	}
@@ -289,158 +302,3 @@ func rolloutOrder(changed []*node) []*node {
 	return out
 }
 
-// apply configures one node: the config it runs must still be the one
-// preflight read (else another rollout is under way), then config-set, the
-// wait for HA, and config-write.
-func apply(ctx context.Context, n *node, all []*node, o Options) error {
-	o.Progress(n.Name, "checking that nobody else changed it since preflight")
-	if err := unchanged(ctx, n); err != nil {
-		return err
-	}
-	o.Progress(n.Name, "config-set")
-	n.touched = true // from here on a failure may leave it serving nothing
-	hash, err := n.API.ConfigSet(ctx, n.Config)
-	if err != nil {
-		return err
-	}
-	n.hash = hash
-	if o.HA {
-		o.Progress(n.Name, "waiting for HA to settle")
-		if err := waitHA(ctx, all, o); err != nil {
-			return err
-		}
-	}
-	o.Progress(n.Name, "config-write")
-	if err := n.API.ConfigWrite(ctx); err != nil {
-		return err
-	}
-	n.res.Applied = true
-	return nil
-}
-
-// unchanged checks that n still runs the config preflight read. On 2.4+
-// Kea's hash says so without reading back the whole config, which for a
-// large site is the slowest call a rollout makes.
-func unchanged(ctx context.Context, n *node) error {
-	if n.prevHash != "" {
-		h, err := n.API.ConfigHash(ctx)
-		if err != nil {
-			return err
-		}
-		if !strings.EqualFold(h, n.prevHash) {
-			return fmt.Errorf("its configuration changed since preflight (config-hash-get %s, was %s): another deploy may be running; stopped", h, n.prevHash)
-		}
-		return nil
-	}
-	cur, err := n.API.ConfigGet(ctx)
-	if err != nil {
-		return err
-	}
-	now, err := keaconfig.Parse(cur.Dhcp4, n.Name+" (live)")
-	if err != nil {
-		return err
-	}
-	if cs := diff.Sites(n.prevSite, now); len(cs) > 0 {
-		return fmt.Errorf("its configuration changed since preflight (%s): another deploy may be running; stopped", cs[0])
-	}
-	return nil
-}
-
-// waitHA polls every node until all are in normal HA states.
-func waitHA(ctx context.Context, all []*node, o Options) error {
-	ctx, cancel := context.WithTimeout(ctx, o.HATimeout)
-	defer cancel()
-	var last error
-	for {
-		last = nil
-		for _, n := range all {
-			st, err := n.API.Status(ctx)
-			if err == nil {
-				err = healthy(st)
-			}
-			if err != nil {
-				last = fmt.Errorf("%s: %w", n.Name, err)
-				break
-			}
-		}
-		if last == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("HA did not return to normal within %v: %w", o.HATimeout, last)
-		case <-time.After(o.Poll):
-		}
-	}
-}
-
-// verify reads every changed node back: it runs what was rendered, under
-// the same process.
-func verify(ctx context.Context, changed, all []*node, o Options) error {
-	for _, n := range changed {
-		o.Progress(n.Name, "verifying")
-		cur, err := n.API.ConfigGet(ctx)
-		if err != nil {
-			return fmt.Errorf("%s: verifying: %w", n.Name, err)
-		}
-		now, err := keaconfig.Parse(cur.Dhcp4, n.Name+" (live)")
-		if err != nil {
-			return fmt.Errorf("%s: verifying: %w", n.Name, err)
-		}
-		if cs := append(diff.Sites(now, n.wantSite), diff.Local(now, n.wantSite, n.Name)...); len(cs) > 0 {
-			return fmt.Errorf("%s: after the rollout it does not run the rendered config: %s", n.Name, cs[0])
-		}
-		// 2.4+: the running config is, byte for byte in Kea's own terms,
-		// the one config-set accepted.
-		if n.hash != "" {
-			h, err := n.API.ConfigHash(ctx)
-			if err != nil {
-				return fmt.Errorf("%s: verifying: %w", n.Name, err)
-			}
-			if !strings.EqualFold(h, n.hash) {
-				return fmt.Errorf("%s: config-hash-get %s differs from the hash config-set returned (%s): the config changed during the rollout", n.Name, h, n.hash)
-			}
-		}
-		st, err := n.API.Status(ctx)
-		if err != nil {
-			return fmt.Errorf("%s: verifying: %w", n.Name, err)
-		}
-		if st.PID != n.pid {
-			return fmt.Errorf("%s: Kea restarted during the rollout (pid %d → %d)", n.Name, n.pid, st.PID)
-		}
-	}
-	if o.HA {
-		return waitHA(ctx, all, o)
-	}
-	return nil
-}
-
-// rollback puts every touched node back on its previous configuration,
-// newest first, and waits for HA to settle.
-func rollback(ctx context.Context, touched, all []*node, o Options) error {
-	// A cancelled rollout still deserves its rollback.
-	ctx = context.WithoutCancel(ctx)
-	var errs []error
-	for i := len(touched) - 1; i >= 0; i-- {
-		n := touched[i]
-		o.Progress(n.Name, "rolling back to the previous config")
-		if _, err := n.API.ConfigSet(ctx, n.previous); err != nil {
-			errs = append(errs, fmt.Errorf("%s: restoring the previous config failed, the node may be serving nobody: %w", n.Name, err))
-			continue
-		}
-		if err := n.API.ConfigWrite(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("%s: persisting the restored config: %w", n.Name, err))
-		}
-		n.res.Applied = false
-		n.res.RolledBack = true
-	}
-	if o.HA && len(errs) == 0 {
-		if err := waitHA(ctx, all, o); err != nil {
-			errs = append(errs, fmt.Errorf("after the rollback: %w", err))
-		}
-	}
-	if len(errs) > 0 {
-		return fmt.Errorf("rollback: %w", errors.Join(errs...))
-	}
-	return nil
-}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/keaops/keaops/internal/diff"
 	"github.com/keaops/keaops/internal/keaapi"
@@ -80,7 +81,10 @@ type fake struct {
 	testErr  error
 	setErr   error
 	onGet    func(f *fake) // runs before each config-get or config-hash-get answer
+	afterSet func(f *fake) // runs after each successful config-set
 	getCount int
+	// file is what config-write last persisted.
+	file json.RawMessage
 	// v24: config-get, config-set and config-hash-get carry Kea 2.4+'s
 	// hash of the running config; getHash, when set, is what
 	// config-hash-get answers instead.
@@ -122,9 +126,17 @@ func (f *fake) ConfigSet(_ context.Context, c json.RawMessage) (string, error) {
 		return "", f.setErr
 	}
 	f.config = c
-	return f.hash(), nil
+	h := f.hash()
+	if f.afterSet != nil {
+		f.afterSet(f)
+	}
+	return h, nil
 }
-func (f *fake) ConfigWrite(context.Context) error { f.record("config-write"); return nil }
+func (f *fake) ConfigWrite(context.Context) error {
+	f.record("config-write")
+	f.file = f.config
+	return nil
+}
 func (f *fake) ConfigHash(context.Context) (string, error) {
 	f.record("config-hash-get")
 	if !f.v24 {
@@ -215,8 +227,87 @@ func TestRunNoChangesNoCalls(t *testing.T) {
 		t.Fatalf("err = %v, changed = %v", err, res.Changed())
 	}
 	for _, c := range a.calls {
-		if c != "version-get" && c != "status-get" && c != "config-get" {
+		if c != "version-get" && c != "status-get" && c != "config-get" && c != "config-write" {
 			t.Errorf("unchanged node got %s", c)
+		}
+	}
+	if _, err := Run(context.Background(), targets(a), Options{DryRun: true}); err != nil || strings.Count(strings.Join(a.calls, " "), "config-write") != 1 {
+		t.Errorf("dry run: %v, calls %v", err, a.calls)
+	}
+}
+
+// A rollout killed between a node's config-set and its config-write left
+// the node running the new config with the old one in its file: the next
+// deploy sees no change, and must still make the file hold what runs.
+func TestRunPersistsAnUnpersistedNode(t *testing.T) {
+	a := &fake{name: "a", config: cfg(r10 + "," + r11), file: cfg(r10)}
+	b := &fake{name: "b", config: cfg(r10 + "," + r11), file: cfg(r10 + "," + r11)}
+	if _, err := Run(context.Background(), targets(a, b), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if string(a.file) != string(a.config) || has(a.calls, "config-set") {
+		t.Errorf("file %s, running %s, calls %v", a.file, a.config, a.calls)
+	}
+}
+
+// The write follows the config-set at once, before the wait for HA: a
+// deploy killed while HA settles leaves the node persisted.
+func TestRunWritesRightAfterSet(t *testing.T) {
+	a := &fake{name: "a", config: cfg(r10)}
+	if _, err := Run(context.Background(), targets(a), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	calls := strings.Join(a.calls, " ")
+	if !strings.Contains(calls, "config-set config-write") {
+		t.Errorf("calls: %s", calls)
+	}
+}
+
+const r12 = `{"hw-address": "02:00:00:00:00:12", "ip-address": "192.0.2.12"}`
+
+// Two deploys from two machines interleave: the other one (B) sets both
+// nodes right after this one (A) set the standby. A must stop, name what
+// happened, and leave B's config on both nodes, not roll the standby back
+// to what A found there.
+func TestRunInterleavedDeployIsLeftAlone(t *testing.T) {
+	for _, v24 := range []bool{false, true} {
+		theirs := cfg(r10 + "," + r12)
+		a := &fake{name: "a", config: cfg(r10), v24: v24}
+		b := &fake{name: "b", config: cfg(r10), v24: v24}
+		b.afterSet = func(f *fake) { a.config, b.config = theirs, theirs; b.afterSet = nil }
+		res, err := Run(context.Background(), targets(a, b), Options{})
+		if err == nil || !strings.Contains(err.Error(), "changed since preflight") || !strings.Contains(err.Error(), "b runs a config this deploy neither set nor found") {
+			t.Fatalf("2.4+ %v: err = %v", v24, err)
+		}
+		if string(a.config) != string(theirs) || string(b.config) != string(theirs) {
+			t.Errorf("2.4+ %v: the other deploy's config was undone: a %s, b %s", v24, a.config, b.config)
+		}
+		if nb := res.Nodes[1]; nb.RolledBack || nb.Applied || !nb.Superseded {
+			t.Errorf("2.4+ %v: standby result %+v", v24, nb)
+		}
+	}
+}
+
+// The other deploy comes in after this one set both nodes: verify sees it,
+// this deploy fails (it does not leave the nodes on what it set) and
+// touches neither.
+func TestRunSupersededBeforeVerify(t *testing.T) {
+	for _, v24 := range []bool{false, true} {
+		theirs := cfg(r10 + "," + r12)
+		a := &fake{name: "a", config: cfg(r10), v24: v24}
+		b := &fake{name: "b", config: cfg(r10), v24: v24}
+		a.afterSet = func(f *fake) { a.config, b.config = theirs, theirs; a.afterSet = nil }
+		res, err := Run(context.Background(), targets(a, b), Options{})
+		if err == nil || !strings.Contains(err.Error(), "another deploy or a hand change replaced it during the rollout") {
+			t.Fatalf("2.4+ %v: err = %v", v24, err)
+		}
+		if string(a.config) != string(theirs) || string(b.config) != string(theirs) {
+			t.Errorf("2.4+ %v: the other deploy's config was undone", v24)
+		}
+		for _, n := range res.Nodes {
+			if n.RolledBack || !n.Superseded {
+				t.Errorf("2.4+ %v: %+v", v24, n)
+			}
 		}
 	}
 }
@@ -241,10 +332,11 @@ func TestRunVerifiesHash(t *testing.T) {
 	if _, err := Run(context.Background(), targets(ok), Options{}); err != nil {
 		t.Fatalf("matching hash: %v, calls %v", err, ok.calls)
 	}
-	if got := strings.Join(ok.calls, " "); got != "version-get status-get config-get config-test config-hash-get config-set config-write config-get config-hash-get status-get" {
+	if got := strings.Join(ok.calls, " "); got != "version-get status-get config-get config-test config-hash-get config-set config-write status-get config-get config-hash-get" {
 		t.Errorf("2.4+ calls: %s", got)
 	}
-	// A mismatch after config-set is a failed rollout, rolled back.
+	// A mismatch after config-set is a failed rollout; the node now runs
+	// a config nobody in this rollout knows, and is left on it.
 	bad := &fake{name: "a", config: cfg(r10), v24: true}
 	bad.onGet = func(f *fake) {
 		if f.getCount > 2 {
@@ -252,12 +344,26 @@ func TestRunVerifiesHash(t *testing.T) {
 		}
 	}
 	res, err := Run(context.Background(), targets(bad), Options{})
-	if err == nil || !strings.Contains(err.Error(), "differs from the hash config-set returned") || !res.Nodes[0].RolledBack {
+	if err == nil || !strings.Contains(err.Error(), "differs from the hash config-set returned") || res.Nodes[0].RolledBack || !res.Nodes[0].Superseded {
 		t.Fatalf("mismatch: %v %+v", err, res.Nodes[0])
 	}
 	// 2.2: no hash, no config-hash-get.
 	old := &fake{name: "a", config: cfg(r10)}
 	if _, err := Run(context.Background(), targets(old), Options{}); err != nil || has(old.calls, "config-hash-get") {
 		t.Fatalf("2.2: %v, calls %v", err, old.calls)
+	}
+}
+
+// SIGINT while HA settles is said to be an interruption, not a timeout.
+func TestRunInterruptedIsSaidSo(t *testing.T) {
+	a := &fake{name: "a", config: cfg(r10)} // reports no HA: never settles
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	res, err := Run(ctx, targets(a), Options{HA: true, Force: true, HATimeout: time.Second, Poll: 10 * time.Millisecond})
+	if err == nil || !strings.HasPrefix(err.Error(), "a: interrupted while waiting for HA to return to normal (context canceled)") {
+		t.Fatalf("err = %v", err)
+	}
+	if !res.Nodes[0].RolledBack {
+		t.Errorf("not rolled back: %+v", res.Nodes[0])
 	}
 }
