@@ -87,7 +87,7 @@ type NodeResult struct {
 	// Unplanned: the node failed preflight, so its plan is unknown or
 	// refused: never to be shown as "unchanged".
 	Unplanned bool   `json:"unplanned,omitempty"`
-	Error      string `json:"error,omitempty"`
+	Error     string `json:"error,omitempty"`
 }
 
 // Result is the outcome of a rollout.
@@ -301,4 +301,3 @@ func rolloutOrder(changed []*node) []*node {
 	})
 	return out
 }
-
