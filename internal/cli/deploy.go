@@ -32,6 +32,7 @@ type DeployArgs struct {
 	Force     bool
 	HATimeout time.Duration
 	Conn      ConnArgs
+	Lock      LockArgs
 	// In answers the confirmation prompt.
 	In io.Reader
 }
@@ -74,6 +75,7 @@ rollout failed (see which nodes were rolled back).`,
 	cmd.Flags().BoolVar(&a.Force, "force", false, "deploy even when the pair is not healthy")
 	cmd.Flags().DurationVar(&a.HATimeout, "ha-timeout", 2*time.Minute, "how long to wait for HA to return to normal after each node")
 	a.Conn.flags(cmd)
+	a.Lock.flags(cmd)
 	cmd.PreRun = func(cmd *cobra.Command, _ []string) { a.In = cmd.InOrStdin() }
 	return cmd
 }
@@ -93,6 +95,16 @@ func Deploy(ctx context.Context, a DeployArgs, out io.Writer) (int, error) {
 		return ExitProblems, err
 	}
 	defer unlock()
+	// A dry run changes nothing and takes no lock: merge-request jobs,
+	// which have no credentials, can run it.
+	release := func(string) {}
+	if !a.DryRun {
+		if ctx, release, err = takeLock(ctx, site, a.Lock, out); err != nil {
+			return ExitProblems, err
+		}
+	}
+	outcome := "failed"
+	defer func() { release(outcome) }()
 
 	opts := deploy.Options{
 		Version: site.KeaVersion.String(), HA: site.HA.Mode != model.HANone, Force: a.Force,
@@ -110,12 +122,19 @@ func Deploy(ctx context.Context, a DeployArgs, out io.Writer) (int, error) {
 		}
 		if !confirm(a.In, out, res) {
 			fmt.Fprintln(out, "not deployed")
+			outcome = "not confirmed"
 			return ExitProblems, nil
 		}
 		opts.Plan = nil // shown already
 	}
 	res, err := deploy.Run(ctx, targets, opts)
 	printRollout(out, res, err)
+	if err == nil {
+		outcome = "deployed"
+		if !res.Changed() {
+			outcome = "no changes"
+		}
+	}
 	return exitFor(err), nil
 }
 

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -261,4 +263,89 @@ func TestDeployPair(t *testing.T) {
 			}
 		}
 	})
+
+	// Two machines deploy the same pair at once, each with its own change;
+	// the site's deploy lock (a branch on a shared Git remote) lets one
+	// through and stops the other, which names who holds it.
+	t.Run("two deploys at once with a deploy lock", func(t *testing.T) {
+		remote := filepath.Join(t.TempDir(), "site.git")
+		gitCLI(t, ".", "init", "-q", "--bare", remote)
+		dir := filepath.Dir(site)
+		f, _ := os.OpenFile(site, os.O_APPEND|os.O_WRONLY, 0)
+		fmt.Fprintf(f, "deploy: {lock: {remote: %s, ttl: 60}}\n", remote)
+		f.Close()
+		other := t.TempDir()
+		for _, name := range []string{"keaops.yaml", "subnets.yaml", "reservations.yaml"} {
+			data, _ := os.ReadFile(filepath.Join(dir, name))
+			os.WriteFile(filepath.Join(other, name), data, 0o644)
+		}
+		otherSite := filepath.Join(other, "keaops.yaml")
+		appendReservation(t, site, "  - {hostname: mine, hw-address: \"02:42:ac:11:00:21\", ip-address: 10.30.30.71}\n")
+		appendReservation(t, otherSite, "  - {hostname: theirs, hw-address: \"02:42:ac:11:00:22\", ip-address: 10.30.30.72}\n")
+
+		// The first deploy is under way (it holds the lock) when the
+		// second starts.
+		first := &signalBuffer{want: "deploy lock keaops-lock/", seen: make(chan struct{})}
+		done := make(chan int, 1)
+		go func() { done <- Main(context.Background(), []string{"deploy", "-s", site, "--yes"}, first, first) }()
+		select {
+		case <-first.seen:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("the first deploy did not take the lock:\n%s", first.String())
+		}
+		// --endpoint (to the same URL) gives the second deploy its own
+		// per-machine lock, as on another machine.
+		code, out := run(t, "deploy", "-s", otherSite, "--yes", "--endpoint", "kea-a="+nodeURL(t, site, "kea-a"))
+		if code != ExitProblems || !strings.Contains(out, "the deploy lock is held by keaops deploy (") || strings.Contains(out, "config-set") {
+			t.Errorf("second deploy: exit %d\n%s", code, out)
+		}
+		if code := <-done; code != ExitOK || !strings.Contains(first.String(), "kea-a: deployed") {
+			t.Fatalf("first deploy: exit %d\n%s", code, first.String())
+		}
+		if code, out := run(t, "diff", "-s", site, "--exit-code"); code != ExitOK {
+			t.Errorf("the pair does not run the first deploy's config: exit %d\n%s", code, out)
+		}
+		log, _ := exec.Command("git", "--git-dir", remote, "log", "--format=%s", "--all").Output()
+		if !strings.Contains(string(log), "released by keaops deploy (") || !strings.Contains(string(log), ": deployed") {
+			t.Errorf("lock history:\n%s", log)
+		}
+		// Released: the other machine deploys now (and takes "mine" out).
+		if code, out := run(t, "deploy", "-s", otherSite, "--yes"); code != ExitOK || !strings.Contains(out, "- reservation mine") {
+			t.Errorf("second deploy after the first: exit %d\n%s", code, out)
+		}
+		waitPairHealthy(t, nodes)
+	})
+
+}
+
+// signalBuffer closes seen once its content holds want.
+type signalBuffer struct {
+	lockedBuffer
+	want string
+	seen chan struct{}
+	once sync.Once
+}
+
+func (s *signalBuffer) Write(p []byte) (int, error) {
+	n, err := s.lockedBuffer.Write(p)
+	if strings.Contains(s.String(), s.want) {
+		s.once.Do(func() { close(s.seen) })
+	}
+	return n, err
+}
+
+// nodeURL is a node's control URL in a site file.
+func nodeURL(t *testing.T, site, node string) string {
+	t.Helper()
+	s, _, err := LoadAndValidate(context.Background(), SiteArgs{Site: site})
+	if err != nil || s == nil {
+		t.Fatal(err)
+	}
+	for _, n := range s.Nodes {
+		if n.Name == node {
+			return n.ControlURL.String()
+		}
+	}
+	t.Fatalf("no node %s", node)
+	return ""
 }

@@ -34,6 +34,8 @@ type Site struct {
 	Reservations []*Reservation
 	// NetBox is the site's NetBox source, nil when it has none.
 	NetBox *NetBox
+	// DeployLock is the lock deploys take, nil when the site names none.
+	DeployLock *DeployLock
 	// Dropped is what the sources left out for errors already reported.
 	Dropped Dropped
 	// Inputs are the files the site was read from.

@@ -75,6 +75,9 @@ func LoadFrom(ctx context.Context, files Files, sitePath string) (*model.Site, m
 	if nb := srcs.sub("netbox"); nb.m != nil && nb.m.Kind == yaml.MappingNode && !l.bad[nb.m] {
 		site.NetBox = netBox(nb, dir)
 	}
+	if lk := (rec{file: sitePath, m: get(root, "deploy")}).sub("lock"); lk.m != nil && lk.m.Kind == yaml.MappingNode && !l.bad[lk.m] {
+		site.DeployLock = deployLock(lk, dir)
+	}
 	for _, f := range l.sourceFiles(srcs, "subnets", dir, DefaultSubnets) {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
