@@ -27,6 +27,11 @@ type Status struct {
 	Node                  string    `json:"node"`
 	LastAttemptedRevision string    `json:"last_attempted_revision,omitempty"`
 	LastAppliedRevision   string    `json:"last_applied_revision,omitempty"`
+	// AppliedSerial is the publish serial of the applied revision.
+	AppliedSerial int64 `json:"applied_serial,omitempty"`
+	// OlderRefused: the latest revision is older than the applied one
+	// (the branch was reset), and was refused.
+	OlderRefused bool `json:"older_revision_refused,omitempty"`
 	AppliedDigest         string    `json:"applied_digest,omitempty"`
 	FailedRevision        string    `json:"failed_revision,omitempty"`
 	Ready                 bool      `json:"ready"`
@@ -196,6 +201,9 @@ func (a *Agent) pass(ctx context.Context) error {
 	a.mu.Unlock()
 	a.update(func(s *Status) { s.LastAttemptedRevision = snap.Revision })
 	st := a.Status()
+	if err := a.notOlder(snap, st); err != nil {
+		return err
+	}
 	if snap.Revision == st.FailedRevision {
 		a.update(func(s *Status) { s.Stalled = true })
 		return fmt.Errorf("revision %s failed before; waiting for a new one", short(snap.Revision))
@@ -253,10 +261,29 @@ func (a *Agent) pass(ctx context.Context) error {
 			a.log.Warn("applying without the partner's confirmation", "err", err)
 		}
 	}
+	ctx, release, err := a.lock(ctx, snap)
+	if err != nil {
+		return err
+	}
+	if a.cfg.Lock != nil {
+		// The running config was read before the lock was held: a deploy
+		// that held it may have changed the node since.
+		if now, err := a.kea.ConfigGet(ctx); err != nil || !bytes.Equal(now.Dhcp4, live.Dhcp4) {
+			release("the running config changed while the lock was taken")
+			return errors.Join(errors.New("the running config changed while the deploy lock was being taken; next pass"), err)
+		}
+	}
 	if err := a.kea.ConfigTest(ctx, want); err != nil {
+		release("config-test failed")
 		return a.failed(snap, fmt.Errorf("config-test rejected revision %s: %w", short(snap.Revision), err))
 	}
-	return a.apply(ctx, snap, resolved, want, wantSite, live.Dhcp4)
+	err = a.apply(ctx, snap, resolved, want, wantSite, live.Dhcp4)
+	outcome := "applied " + short(snap.Revision)
+	if err != nil {
+		outcome = "failed"
+	}
+	release(outcome)
+	return err
 }
 
 // apply writes the file, sets the config and confirms; any failure puts
@@ -372,8 +399,8 @@ func (a *Agent) applied(snap Snapshot) {
 	digest := snap.Manifest.Nodes[a.cfg.Node].Files["kea-dhcp4.json"].SHA256
 	a.metrics.setApplied(snap.Revision, digest)
 	a.update(func(s *Status) {
-		s.LastAppliedRevision, s.AppliedDigest = snap.Revision, digest
-		s.Ready, s.Stalled, s.FailedRevision, s.Drift = true, false, "", false
+		s.LastAppliedRevision, s.AppliedDigest, s.AppliedSerial = snap.Revision, digest, snap.Manifest.Serial
+		s.Ready, s.Stalled, s.FailedRevision, s.Drift, s.OlderRefused = true, false, "", false, false
 	})
 }
 

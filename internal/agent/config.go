@@ -38,6 +38,25 @@ type Config struct {
 	// StateDir keeps the applied and failed revisions across restarts.
 	StateDir string `yaml:"state-dir"`
 	HA       HA     `yaml:"ha"`
+	// AllowOlder lets the agent apply a revision whose publish serial is
+	// below the applied one (a deliberate rollback by resetting the
+	// branch); by default it is refused.
+	AllowOlder bool `yaml:"allow-older-revisions"`
+	// Lock, when set, is the site's deploy lock (keaops.yaml deploy.lock):
+	// the agent changes Kea only while it holds it, so it never applies in
+	// the middle of a keaops deploy, nor one in the middle of its apply.
+	Lock *Lock `yaml:"lock"`
+}
+
+// Lock is where the deploy lock lives; the agent needs push access there.
+type Lock struct {
+	URL string `yaml:"url"`
+	// Branch defaults to the one keaops deploy uses for the pair's nodes.
+	Branch     string   `yaml:"branch"`
+	TTL        Duration `yaml:"ttl"`
+	User       string   `yaml:"user"`
+	TokenFile  string   `yaml:"token-file"`
+	SSHKeyFile string   `yaml:"ssh-key-file"`
 }
 
 // Source is where artifacts come from: a Git branch or a directory.
@@ -135,6 +154,12 @@ func ParseConfig(b []byte) (Config, error) {
 	}
 	if (c.Source.Git == nil) == (c.Source.Dir == "") {
 		errs = append(errs, errors.New("source: set exactly one of git or dir"))
+	}
+	if c.Lock != nil && c.Lock.URL == "" {
+		errs = append(errs, errors.New("lock.url: required (the remote of the site's deploy.lock)"))
+	}
+	if c.Lock != nil && c.Lock.TTL.Duration == 0 {
+		c.Lock.TTL.Duration = 10 * time.Minute
 	}
 	if c.Source.Git != nil && c.Source.Git.URL == "" {
 		errs = append(errs, errors.New("source.git.url: required"))

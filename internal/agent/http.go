@@ -14,7 +14,7 @@ type metrics struct {
 	reg                                                              *prometheus.Registry
 	duration                                                         prometheus.Histogram
 	applies, applyFailures, rollbacks, fetchFailures, verifyFailures prometheus.Counter
-	driftDetected                                                    prometheus.Counter
+	driftDetected, lockWaits, olderRefused                           prometheus.Counter
 	drift                                                            prometheus.Gauge
 	appliedInfo                                                      *prometheus.GaugeVec
 }
@@ -34,6 +34,8 @@ func newMetrics() *metrics {
 	m.fetchFailures = f("fetch_failed_total", "Fetches of the artifacts that failed (Git unreachable, ...).")
 	m.verifyFailures = f("verify_failed_total", "Artifacts refused because they do not match their manifest.")
 	m.driftDetected = f("drift_detected_total", "Times the running config was found changed outside keaops.")
+	m.lockWaits = f("lock_waits_total", "Passes that found the site's deploy lock held by someone else and waited.")
+	m.olderRefused = f("older_revision_refused_total", "Passes that refused a revision older than the applied one (a force-pushed branch?).")
 	m.drift = prometheus.NewGauge(prometheus.GaugeOpts{Name: "keaops_agent_drift", Help: "1 while the running config differs from what keaops applied."})
 	m.appliedInfo = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "keaops_agent_applied_config_info", Help: "The applied revision and digest (value 1)."}, []string{"revision", "sha256"})
 	m.reg.MustRegister(m.drift, m.appliedInfo)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"strings"
 	"sync"
@@ -19,6 +18,7 @@ import (
 	"github.com/go-git/go-git/v5/storage/memory"
 
 	"github.com/keaops/keaops/internal/artifact"
+	"github.com/keaops/keaops/internal/safefile"
 )
 
 // Snapshot is one revision of the artifacts, this node's files verified.
@@ -67,30 +67,37 @@ type gitSource struct {
 }
 
 func newGitSource(c GitSource) (*gitSource, error) {
-	s := &gitSource{cfg: c}
+	auth, err := gitAuth(c.User, c.TokenFile, c.SSHKeyFile)
+	if err != nil {
+		return nil, err
+	}
+	return &gitSource{cfg: c, auth: auth}, nil
+}
+
+// gitAuth is the transport authentication of a Git remote: an SSH key, an
+// HTTPS token read from a file, or none.
+func gitAuth(user, tokenFile, sshKeyFile string) (transport.AuthMethod, error) {
 	switch {
-	case c.SSHKeyFile != "":
-		user := c.User
+	case sshKeyFile != "":
 		if user == "" {
 			user = "git"
 		}
-		a, err := gitssh.NewPublicKeysFromFile(user, c.SSHKeyFile, "")
+		a, err := gitssh.NewPublicKeysFromFile(user, sshKeyFile, "")
 		if err != nil {
 			return nil, fmt.Errorf("git ssh key: %w", err)
 		}
-		s.auth = a
-	case c.TokenFile != "":
-		tok, err := os.ReadFile(c.TokenFile)
+		return a, nil
+	case tokenFile != "":
+		tok, err := safefile.ReadFile(tokenFile, safefile.Options{Limit: 1 << 20})
 		if err != nil {
 			return nil, fmt.Errorf("git token: %w", err)
 		}
-		user := c.User
 		if user == "" {
 			user = "keaops"
 		}
-		s.auth = &githttp.BasicAuth{Username: user, Password: strings.TrimSpace(string(tok))}
+		return &githttp.BasicAuth{Username: user, Password: strings.TrimSpace(string(tok))}, nil
 	}
-	return s, nil
+	return nil, nil
 }
 
 func (s *gitSource) Latest(ctx context.Context, node string) (Snapshot, error) {

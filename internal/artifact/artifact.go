@@ -44,6 +44,11 @@ type Manifest struct {
 	// Secrets lists the references that placeholders in the files name;
 	// the consumer must be able to resolve each before it applies.
 	Secrets []string `json:"secrets,omitempty"`
+	// Serial orders publications: keaops publish gives each commit of the
+	// branch one more than the commit before (0: not published). An agent
+	// fetches one commit, without history; the serial tells it whether a
+	// branch reset (a force-push) sent it back to an older render.
+	Serial int64 `json:"serial,omitempty"`
 }
 
 // Source is the revision of the inputs.
@@ -113,9 +118,9 @@ func (s *Set) Add(node, role, name string, data []byte, secrets []Secret) {
 // was — never a half-written directory.
 func Write(dir string, s Set) (err error) {
 	s.Manifest.Format = FormatVersion
-	manifest, err := json.MarshalIndent(s.Manifest, "", "  ")
+	manifest, err := EncodeManifest(s.Manifest)
 	if err != nil {
-		return fmt.Errorf("encoding manifest: %w", err)
+		return err
 	}
 	for p := range s.Files {
 		if !filepath.IsLocal(p) || p == ManifestFile {
@@ -146,7 +151,7 @@ func Write(dir string, s Set) (err error) {
 			return err
 		}
 	}
-	if err := writeSynced(filepath.Join(tmp, ManifestFile), append(manifest, '\n')); err != nil {
+	if err := writeSynced(filepath.Join(tmp, ManifestFile), manifest); err != nil {
 		return err
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
@@ -305,6 +310,16 @@ func (m Manifest) ReadNode(node string, read func(name string) ([]byte, error), 
 		}
 	}
 	return out, nil
+}
+
+// EncodeManifest is the manifest file's content: the same manifest always
+// encodes to the same bytes.
+func EncodeManifest(m Manifest) ([]byte, error) {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encoding manifest: %w", err)
+	}
+	return append(b, '\n'), nil
 }
 
 // ParseManifest decodes and checks a manifest.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/keaops/keaops/internal/agent"
+	"github.com/keaops/keaops/internal/gitlock"
 	"github.com/keaops/keaops/internal/publish"
 )
 
@@ -91,6 +92,9 @@ func TestAgentsConvergePair(t *testing.T) {
 		t.Fatalf("%v %s", err, out)
 	}
 	first := renderPublish(t, site, "", remote)
+	// The standby's agent takes the site's deploy lock for every apply.
+	lockRemote := filepath.Join(root, "lock.git")
+	gitCLI(t, "", "init", "-q", "--bare", lockRemote)
 	nodes := startRendered(t, site, dirs)
 	waitPairHealthy(t, nodes)
 
@@ -113,6 +117,8 @@ func TestAgentsConvergePair(t *testing.T) {
 		}
 		if name == "kea-a" {
 			cfg.HA.WaitFor = agents["kea-b"].url
+		} else {
+			cfg.Lock = &agent.Lock{URL: lockRemote, TTL: agent.Duration{Duration: time.Minute}}
 		}
 		a, err := agent.New(cfg, log)
 		if err != nil {
@@ -262,6 +268,51 @@ func TestAgentsConvergePair(t *testing.T) {
 		waitPairHealthy(t, nodes)
 		if code, out := run(t, "diff", "-s", site, "--exit-code"); code != ExitOK {
 			t.Errorf("after the correction: exit %d\n%s", code, out)
+		}
+	})
+
+	t.Run("a deploy holding the lock makes the agent wait", func(t *testing.T) {
+		lease, err := gitlock.Acquire(context.Background(), gitlock.Options{Remote: lockRemote, Branch: gitlock.DefaultBranch([]string{"kea-a", "kea-b"}), TTL: time.Minute, Holder: "a keaops deploy"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		appendReservation(t, site, "  - {hostname: printer-6, hw-address: \"02:42:ac:11:00:0b\", ip-address: 10.30.30.61}\n")
+		rev := renderPublish(t, site, "", remote)
+		agents["kea-b"].sync(t, token)
+		waitStatus(t, agents["kea-b"], 20*time.Second, "waiting for the lock", func(s agent.Status) bool {
+			return strings.Contains(s.LastError, "the deploy lock is held by a keaops deploy")
+		})
+		if st := agents["kea-b"].a.Status(); st.LastAppliedRevision == rev || st.FailedRevision == rev || agents["kea-b"].metric(t, "keaops_agent_lock_waits_total") < 1 {
+			t.Errorf("applied or failed under someone else's lock: %+v", st)
+		}
+		if err := lease.Release(context.Background(), "done"); err != nil {
+			t.Fatal(err)
+		}
+		agents["kea-b"].sync(t, token)
+		waitStatus(t, agents["kea-b"], 30*time.Second, "applied once the lock is free", func(s agent.Status) bool { return s.LastAppliedRevision == rev })
+		log, _ := exec.Command("git", "--git-dir", lockRemote, "log", "-1", "--format=%s", "--all").Output()
+		if !strings.Contains(string(log), "released by keaops-agent kea-b") {
+			t.Errorf("lock history: %s", log)
+		}
+		agents["kea-a"].sync(t, token)
+		waitStatus(t, agents["kea-a"], 30*time.Second, "primary applied", func(s agent.Status) bool { return s.LastAppliedRevision == rev })
+		waitPairHealthy(t, nodes)
+	})
+
+	t.Run("a branch reset to an older render is refused", func(t *testing.T) {
+		tip, _ := exec.Command("git", "--git-dir", remote, "rev-parse", "keaops-rendered").Output()
+		applied := agents["kea-b"].a.Status().LastAppliedRevision
+		gitCLI(t, "", "--git-dir", remote, "update-ref", "refs/heads/keaops-rendered", first)
+		defer gitCLI(t, "", "--git-dir", remote, "update-ref", "refs/heads/keaops-rendered", strings.TrimSpace(string(tip)))
+		agents["kea-b"].sync(t, token)
+		waitStatus(t, agents["kea-b"], 20*time.Second, "refusal reported", func(s agent.Status) bool {
+			return s.OlderRefused && strings.Contains(s.LastError, "the artifact branch went back (a force-push?)")
+		})
+		if st := agents["kea-b"].a.Status(); st.LastAppliedRevision != applied || st.Ready || agents["kea-b"].metric(t, "keaops_agent_older_revision_refused_total") < 1 {
+			t.Errorf("status %+v", st)
+		}
+		if code, out := run(t, "diff", "-s", site, "--exit-code"); code != ExitOK {
+			t.Errorf("the node went back: exit %d\n%s", code, out)
 		}
 	})
 }

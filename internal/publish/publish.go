@@ -7,6 +7,7 @@ package publish
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -134,21 +135,33 @@ func Publish(ctx context.Context, renderDir string, o Options) (Result, error) {
 	}
 
 	prefix := strings.Trim(path.Clean("/"+filepath.ToSlash(o.Path)), "/")
+	serial := tipSerial(fsys, prefix)
 	if err := removeTree(fsys, prefix); err != nil {
 		return Result{}, err
 	}
 	if err := copyRender(renderDir, fsys, prefix); err != nil {
 		return Result{}, err
 	}
-	if err := wt.AddWithOptions(&git.AddOptions{All: true}); err != nil {
-		return Result{}, fmt.Errorf("staging the render: %w", err)
+	// The same render under the tip's serial is no change; anything else
+	// gets the next serial, so agents can tell newer from older.
+	if err := writeSerial(fsys, prefix, m, serial); err != nil {
+		return Result{}, err
 	}
-	status, err := wt.Status()
+	clean, err := stage(wt)
 	if err != nil {
 		return Result{}, err
 	}
-	if status.IsClean() && parent != nil {
+	if clean && parent != nil {
 		return Result{Commit: parent.String()}, nil
+	}
+	// Milliseconds since the epoch keep serials rising even after someone
+	// resets the branch to an old commit (whose serial is then below the
+	// agents' applied one); the +1 covers a clock that went back.
+	if err := writeSerial(fsys, prefix, m, max(serial+1, time.Now().UnixMilli())); err != nil {
+		return Result{}, err
+	}
+	if _, err := stage(wt); err != nil {
+		return Result{}, err
 	}
 	src := "inputs not in Git"
 	if m.Source != nil {
@@ -172,6 +185,52 @@ func Publish(ctx context.Context, renderDir string, o Options) (Result, error) {
 		return Result{}, fmt.Errorf("pushing to %s (never forced; if the branch moved, publish again): %w", o.Branch, err)
 	}
 	return Result{Commit: hash.String(), Changed: true}, nil
+}
+
+// tipSerial is the publish serial of the render the branch holds (0 for
+// none, or one published before serials).
+func tipSerial(fsys billy.Filesystem, prefix string) int64 {
+	f, err := fsys.Open(path.Join(prefix, artifact.ManifestFile))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	var m struct {
+		Serial int64 `json:"serial"`
+	}
+	if json.NewDecoder(io.LimitReader(f, artifact.MaxFileSize)).Decode(&m) != nil {
+		return 0
+	}
+	return m.Serial
+}
+
+func writeSerial(fsys billy.Filesystem, prefix string, m artifact.Manifest, serial int64) error {
+	m.Serial = serial
+	b, err := artifact.EncodeManifest(m)
+	if err != nil {
+		return err
+	}
+	f, err := fsys.Create(path.Join(prefix, artifact.ManifestFile))
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// stage adds everything and says whether nothing changed.
+func stage(wt *git.Worktree) (bool, error) {
+	if err := wt.AddWithOptions(&git.AddOptions{All: true}); err != nil {
+		return false, fmt.Errorf("staging the render: %w", err)
+	}
+	status, err := wt.Status()
+	if err != nil {
+		return false, err
+	}
+	return status.IsClean(), nil
 }
 
 func isMissingRef(err error) bool {

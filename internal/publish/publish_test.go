@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keaops/keaops/internal/artifact"
 )
@@ -72,6 +73,26 @@ func TestPublish(t *testing.T) {
 	}
 	if n := gitOut(t, remote, "rev-list", "--count", "keaops-rendered"); n != "2" {
 		t.Errorf("%s commits, want 2", n)
+	}
+	// Each commit's manifest has a serial above the one before, and one
+	// publish after a reset to an old commit is again above every earlier
+	// one (agents refuse to go back by it).
+	serial := func(rev string) int64 {
+		m, err := artifact.ParseManifest([]byte(gitOut(t, remote, "show", rev+":sites/home/manifest.json")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.Serial
+	}
+	s1, s2 := serial(first.Commit), serial(second.Commit)
+	if s1 < time.Now().Add(-time.Hour).UnixMilli() || s2 <= s1 {
+		t.Errorf("serials %d then %d", s1, s2)
+	}
+	gitOut(t, remote, "update-ref", "refs/heads/keaops-rendered", first.Commit)
+	render(t, dir, `{"Dhcp4": {"valid-lifetime": 900}}`, "3333333333333333333333333333333333333333")
+	third, err := Publish(ctx, dir, o)
+	if err != nil || serial(third.Commit) <= s2 {
+		t.Errorf("after a reset: %v, serial %d, before it %d", err, serial(third.Commit), s2)
 	}
 
 	// A render that no longer matches its manifest is not published.
