@@ -24,22 +24,22 @@ import (
 
 // Status is what /status reports (and the state kept across restarts).
 type Status struct {
-	Node                  string    `json:"node"`
-	LastAttemptedRevision string    `json:"last_attempted_revision,omitempty"`
-	LastAppliedRevision   string    `json:"last_applied_revision,omitempty"`
+	Node                  string `json:"node"`
+	LastAttemptedRevision string `json:"last_attempted_revision,omitempty"`
+	LastAppliedRevision   string `json:"last_applied_revision,omitempty"`
 	// AppliedSerial is the publish serial of the applied revision.
 	AppliedSerial int64 `json:"applied_serial,omitempty"`
 	// OlderRefused: the latest revision is older than the applied one
 	// (the branch was reset), and was refused.
-	OlderRefused bool `json:"older_revision_refused,omitempty"`
-	AppliedDigest         string    `json:"applied_digest,omitempty"`
-	FailedRevision        string    `json:"failed_revision,omitempty"`
-	Ready                 bool      `json:"ready"`
-	Stalled               bool      `json:"stalled"`
-	Reconciling           bool      `json:"reconciling"`
-	Drift                 bool      `json:"drift"`
-	LastError             string    `json:"last_error,omitempty"`
-	ObservedAt            time.Time `json:"observed_at"`
+	OlderRefused   bool      `json:"older_revision_refused,omitempty"`
+	AppliedDigest  string    `json:"applied_digest,omitempty"`
+	FailedRevision string    `json:"failed_revision,omitempty"`
+	Ready          bool      `json:"ready"`
+	Stalled        bool      `json:"stalled"`
+	Reconciling    bool      `json:"reconciling"`
+	Drift          bool      `json:"drift"`
+	LastError      string    `json:"last_error,omitempty"`
+	ObservedAt     time.Time `json:"observed_at"`
 }
 
 // Agent reconciles one node.
