@@ -127,7 +127,16 @@ func Write(dir string, s Set) (err error) {
 			return fmt.Errorf("artifact path %q is not a file inside the directory", p)
 		}
 	}
-	dir = filepath.Clean(dir)
+	// The render is swapped in by renaming a sibling directory: "." and
+	// ".." need their real names for that, and "/" has no parent at all.
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("output directory %s: %w", dir, err)
+	}
+	if filepath.Dir(abs) == abs {
+		return fmt.Errorf("refusing to write a render to %s, the root of the file system: name a directory of its own, such as rendered", dir)
+	}
+	dir = abs
 	parent := filepath.Dir(dir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", parent, err)

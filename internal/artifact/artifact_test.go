@@ -84,3 +84,18 @@ func TestWriteFailureLeavesPreviousRender(t *testing.T) {
 		t.Error("a file was written outside the artifact directory")
 	}
 }
+
+func TestWriteRefusesTheRoot(t *testing.T) {
+	if err := Write("/", set("{}")); err == nil || !strings.Contains(err.Error(), "refusing to write a render to /, the root of the file system") {
+		t.Errorf("Write(/) = %v", err)
+	}
+	// "." is a directory like any other, by its real name.
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if err := Write(".", set("{}")); err != nil {
+		t.Fatalf("Write(.) into an empty directory: %v", err)
+	}
+	if _, err := ReadManifest(dir); err != nil {
+		t.Error(err)
+	}
+}

@@ -200,6 +200,10 @@ func TestDeployPair(t *testing.T) {
 		if code != ExitProblems || !strings.Contains(out, "preflight failed, nothing was changed") || !strings.Contains(out, "connection refused") {
 			t.Errorf("unreachable: exit %d\n%s", code, out)
 		}
+		code, out = run(t, "deploy", "-s", site, "--dry-run", "--endpoint", "kea-b=http://127.0.0.1:1/", "--timeout", "2s")
+		if code != ExitProblems || !strings.Contains(out, "kea-b: NOT PLANNED: preflight failed") || strings.Contains(out, "kea-b: unchanged") {
+			t.Errorf("dry run with a node down: exit %d\n%s", code, out)
+		}
 		t.Setenv("KEAOPS_TEST_PASSWORD", "wrong-password")
 		code, out = run(t, "deploy", "-s", site, "--yes")
 		if code != ExitProblems || !strings.Contains(out, "HTTP 401") || strings.Contains(out, "wrong-password") {

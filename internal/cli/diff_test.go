@@ -49,8 +49,15 @@ func TestDiffLive(t *testing.T) {
 	}
 	t.Setenv("KEAOPS_TEST_PASSWORD", livePassword)
 	code, out = run(t, "diff", "-s", site, "--endpoint", "kea-solo=http://127.0.0.1:1/", "--timeout", "2s")
-	if code != ExitProblems || !strings.Contains(out, "connection refused") {
+	if code != ExitProblems || !strings.Contains(out, "connection refused") || !strings.Contains(out, "NO PLAN: 1 node could not be read") || strings.Contains(out, "no changes") {
 		t.Errorf("unreachable node: exit %d\n%s", code, out)
+	}
+	// A plan that could not be made never says "no changes", in any format.
+	for format, want := range map[string]string{"markdown": "### keaops plan: NO PLAN: 1 node could not be read", "json": `"complete": false`} {
+		code, out = run(t, "diff", "-s", site, "--endpoint", "kea-solo=http://127.0.0.1:1/", "--timeout", "2s", "--format", format)
+		if code != ExitProblems || !strings.Contains(out, want) || strings.Contains(out, "no changes") || strings.Contains(out, `"changes": []`) {
+			t.Errorf("unreachable node, %s: exit %d\n%s", format, code, out)
+		}
 	}
 	code, out = run(t, "diff", "-s", site, "--endpoint", "nope=http://127.0.0.1:1/")
 	if code != ExitProblems || !strings.Contains(out, "the site has no node nope") {
