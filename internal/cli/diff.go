@@ -352,4 +352,3 @@ func connect(site *model.Site, conn ConnArgs) (map[string]*keaapi.Client, error)
 	}
 	return clients, nil
 }
-
