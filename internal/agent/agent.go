@@ -31,7 +31,10 @@ type Status struct {
 	AppliedSerial int64 `json:"applied_serial,omitempty"`
 	// OlderRefused: the latest revision is older than the applied one
 	// (the branch was reset), and was refused.
-	OlderRefused   bool      `json:"older_revision_refused,omitempty"`
+	OlderRefused bool `json:"older_revision_refused,omitempty"`
+	// KeaResponding: kea-dhcp4 answered the last liveness probe; /status
+	// reports ready only while it does.
+	KeaResponding  bool      `json:"kea_responding"`
 	AppliedDigest  string    `json:"applied_digest,omitempty"`
 	FailedRevision string    `json:"failed_revision,omitempty"`
 	Ready          bool      `json:"ready"`
@@ -122,6 +125,7 @@ func (a *Agent) Sync() {
 // and whenever Sync is called. A pass in progress when ctx ends is given a
 // short grace to finish or roll back.
 func (a *Agent) Run(ctx context.Context) error {
+	go a.probe(ctx)
 	for {
 		passCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		done := make(chan struct{})

@@ -15,7 +15,7 @@ type metrics struct {
 	duration                                                         prometheus.Histogram
 	applies, applyFailures, rollbacks, fetchFailures, verifyFailures prometheus.Counter
 	driftDetected, lockWaits, olderRefused                           prometheus.Counter
-	drift                                                            prometheus.Gauge
+	drift, responding                                                prometheus.Gauge
 	appliedInfo                                                      *prometheus.GaugeVec
 }
 
@@ -38,7 +38,8 @@ func newMetrics() *metrics {
 	m.olderRefused = f("older_revision_refused_total", "Passes that refused a revision older than the applied one (a force-pushed branch?).")
 	m.drift = prometheus.NewGauge(prometheus.GaugeOpts{Name: "keaops_agent_drift", Help: "1 while the running config differs from what keaops applied."})
 	m.appliedInfo = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "keaops_agent_applied_config_info", Help: "The applied revision and digest (value 1)."}, []string{"revision", "sha256"})
-	m.reg.MustRegister(m.drift, m.appliedInfo)
+	m.responding = prometheus.NewGauge(prometheus.GaugeOpts{Name: "keaops_agent_kea_responding", Help: "1 while kea-dhcp4 answers the agent's liveness probe (every 5 s)."})
+	m.reg.MustRegister(m.drift, m.appliedInfo, m.responding)
 	return m
 }
 
@@ -47,6 +48,14 @@ func (m *metrics) setDrift(d bool) {
 		m.drift.Set(1)
 	} else {
 		m.drift.Set(0)
+	}
+}
+
+func (m *metrics) setResponding(ok bool) {
+	if ok {
+		m.responding.Set(1)
+	} else {
+		m.responding.Set(0)
 	}
 }
 
@@ -63,7 +72,7 @@ func (a *Agent) Handler() http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		enc.Encode(a.Status())
+		enc.Encode(a.reported())
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("POST /sync", func(w http.ResponseWriter, r *http.Request) {

@@ -49,7 +49,7 @@ func TestAgentBinary(t *testing.T) {
 		t.Fatalf("building keaops-agent: %v\n%s", err, out)
 	}
 	site, dirs := liveSite(t, "reservations:\n  - {hostname: printer-3, hw-address: \"02:42:ac:11:00:07\", ip-address: 10.30.30.57}\n")
-	startRendered(t, site, map[string]keatest.Dirs{"kea-solo": dirs})
+	kea := startRendered(t, site, map[string]keatest.Dirs{"kea-solo": dirs})["kea-solo"]
 	appendReservation(t, site, "  - {hostname: printer-4, hw-address: \"02:42:ac:11:00:08\", ip-address: 10.30.30.58}\n")
 	rendered := filepath.Join(t.TempDir(), "rendered")
 	if code, out := run(t, "render", "-s", site, "-o", rendered); code != ExitOK {
@@ -103,6 +103,14 @@ listen: 127.0.0.1:%d
 	}
 	time.Sleep(2 * time.Second)
 	t.Logf("keaops-agent RSS after applying and idling: %s", rssKB(cmd.Process.Pid))
+
+	// A frozen kea-dhcp4 is not ready, whatever the last pass found.
+	if err := kea.SignalDHCP(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	wait("not ready while kea-dhcp4 is frozen", func(s agent.Status) bool { return !s.Ready && !s.KeaResponding })
+	kea.SignalDHCP(syscall.SIGCONT)
+	wait("ready again once it answers", func(s agent.Status) bool { return s.Ready && s.KeaResponding })
 
 	// SIGHUP: the new configuration (another listen address) takes effect.
 	port2 := keatest.FreePort(t)

@@ -184,6 +184,9 @@ func (p *proc) stop() {
 	}
 }
 
+// SignalDHCP sends sig to the node's kea-dhcp4 (SIGSTOP freezes it).
+func (n *Node) SignalDHCP(sig os.Signal) error { return n.procs[0].cmd.Process.Signal(sig) }
+
 // RestartDHCP stops kea-dhcp4 and starts it again from its -c file, as a
 // crash and a service restart would.
 func (n *Node) RestartDHCP(t testing.TB) {
