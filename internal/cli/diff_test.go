@@ -31,7 +31,7 @@ func TestDiffLive(t *testing.T) {
 		t.Fatalf("diff after adding a reservation: exit %d\n%s\nwant suffix:\n%s", code, out, want)
 	}
 	code, out = run(t, "diff", "-s", site, "--json-diff")
-	if code != ExitOK || !strings.Contains(out, "raw JSON, kea-solo (2 differences):") || !strings.Contains(out, "subnet4[0].reservations[1]: (absent) → {…}") ||
+	if code != ExitOK || !strings.Contains(out, "raw JSON, kea-solo (2 differences):") || !strings.Contains(out, "subnet4[id=169745920].reservations[hw-address=02:42:ac:11:00:08]: (absent) → {…}") ||
 		!strings.Contains(out, "user-context.keaops.fingerprint:") || strings.Contains(out, livePassword) {
 		t.Fatalf("--json-diff against the live node: exit %d\n%s", code, out)
 	}

@@ -79,6 +79,10 @@ func jsonWalk(path string, h, w any, bothWays bool, out *[]string) {
 			*out = append(*out, fmt.Sprintf("%s: %s → %s", path, show(path, h), show(path, w)))
 			return
 		}
+		if hk, wk := identities(ht), identities(wt); hk != nil && wk != nil {
+			walkByIdentity(path, ht, wt, hk, wk, bothWays, out)
+			return
+		}
 		for i := range max(len(wt), len(ht)) {
 			p := path + "[" + strconv.Itoa(i) + "]"
 			switch {
@@ -109,4 +113,70 @@ func joinPath(path, k string) string {
 		return k
 	}
 	return path + "." + k
+}
+
+// identityKeys name what a list entry is, in the order tried: a subnet by
+// its id, a reservation by its identifier (so a changed address is one
+// change of that reservation), a pool by its range, an option by name or
+// code (within its space), a class, peer or logger by name, a hook by its
+// library.
+var identityKeys = []string{"id", "name", "hw-address", "client-id", "duid", "circuit-id", "flex-id", "pool", "library", "subnet", "code", "socket-type"}
+
+// identities returns each entry's identity ("hw-address=02:…"), or nil
+// when some entry has none or two entries share one: such a list is
+// compared by position.
+func identities(list []any) []string {
+	ids := make([]string, len(list))
+	seen := make(map[string]bool, len(list))
+	for i, e := range list {
+		m, ok := e.(map[string]any)
+		if !ok {
+			return nil
+		}
+		for _, k := range identityKeys {
+			if v, ok := m[k]; ok {
+				b, _ := json.Marshal(v)
+				ids[i] = k + "=" + strings.Trim(string(b), `"`)
+				// Kea's config-get writes the default space out; a render
+				// leaves it implied.
+				if sp, ok := m["space"].(string); ok && sp != "dhcp4" {
+					ids[i] += ",space=" + sp
+				}
+				break
+			}
+		}
+		if ids[i] == "" || seen[ids[i]] {
+			return nil
+		}
+		seen[ids[i]] = true
+	}
+	return ids
+}
+
+// walkByIdentity compares two lists entry by entry of the same identity:
+// one entry changed, added or removed is one difference, wherever it sits.
+func walkByIdentity(path string, h, w []any, hk, wk []string, bothWays bool, out *[]string) {
+	have := make(map[string]any, len(h))
+	for i, id := range hk {
+		have[id] = h[i]
+	}
+	want := make(map[string]bool, len(w))
+	for i, id := range wk {
+		want[id] = true
+		p := path + "[" + id + "]"
+		if hv, ok := have[id]; ok {
+			jsonWalk(p, hv, w[i], bothWays, out)
+		} else {
+			*out = append(*out, fmt.Sprintf("%s: (absent) → %s", p, show(p, w[i])))
+		}
+	}
+	if !bothWays {
+		return
+	}
+	for i, id := range hk {
+		if !want[id] {
+			p := path + "[" + id + "]"
+			*out = append(*out, fmt.Sprintf("%s: %s → (absent)", p, show(p, h[i])))
+		}
+	}
 }

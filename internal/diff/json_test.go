@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -17,8 +18,8 @@ func TestJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantLines := []string{
-		`subnet4[0].pools[1]: (absent) → {…}`,
-		`subnet4[1]: (absent) → {…}`,
+		`subnet4[id=1].pools[pool=b]: (absent) → {…}`,
+		`subnet4[id=2]: (absent) → {…}`,
 		`valid-lifetime: 7200 → 3600`,
 	}
 	if strings.Join(got, "\n") != strings.Join(wantLines, "\n") {
@@ -35,6 +36,41 @@ func TestJSON(t *testing.T) {
 	}
 	if _, err := JSON([]byte("{"), []byte("{}"), false); err == nil {
 		t.Error("bad JSON accepted")
+	}
+}
+
+// Lists of records are compared by identity: one reservation whose address
+// changed, among twelve, is one difference, not one per later position.
+func TestJSONByIdentity(t *testing.T) {
+	res := func(changed int) string {
+		var rs []string
+		for i := range 12 {
+			ip := 10 + i
+			if i == changed {
+				ip = 99
+			}
+			rs = append(rs, fmt.Sprintf(`{"hw-address": "02:00:00:00:00:%02x", "ip-address": "10.0.0.%d"}`, i, ip))
+		}
+		return `{"subnet4": [{"id": 7, "reservations": [` + strings.Join(rs, ",") + `]}]}`
+	}
+	got, err := JSON([]byte(res(-1)), []byte(res(3)), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `subnet4[id=7].reservations[hw-address=02:00:00:00:00:03].ip-address: "10.0.0.13" → "10.0.0.99"`; strings.Join(got, "\n") != want {
+		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
+	}
+	// Removing the first one is one removal, not a shift of every other.
+	have := res(-1)
+	want := strings.Replace(have, `{"hw-address": "02:00:00:00:00:00", "ip-address": "10.0.0.10"},`, "", 1)
+	got, _ = JSON([]byte(have), []byte(want), true)
+	if len(got) != 1 || !strings.HasPrefix(got[0], "subnet4[id=7].reservations[hw-address=02:00:00:00:00:00]: {…} → (absent)") {
+		t.Errorf("removal:\n%s", strings.Join(got, "\n"))
+	}
+	// Entries without an identity (or sharing one) fall back to positions.
+	got, _ = JSON([]byte(`{"interfaces": ["a", "b"]}`), []byte(`{"interfaces": ["a", "c"]}`), true)
+	if strings.Join(got, "\n") != `interfaces[1]: "b" → "c"` {
+		t.Errorf("strings: %v", got)
 	}
 }
 
