@@ -20,6 +20,10 @@ import (
 // YAML (overlaps, duplicates, containment) run later over the merged site.
 func Convert(s *Snapshot, cfg *model.NetBox, name string) ([]*model.Subnet, []*model.Reservation, model.Findings) {
 	c := converter{cfg: cfg}
+	if !SameNetBox(s.NetBox, cfg.URL) {
+		c.add(model.Errorf(cfg.Pos, "netbox-snapshot", "%s was taken from %s, but keaops.yaml reads NetBox at %s: take a new one with keaops netbox snapshot", name, s.NetBox, cfg.URL))
+		return nil, nil, c.findings
+	}
 	if diff := selectionDiff(s.Selection, SelectionOf(cfg)); diff != "" {
 		c.add(model.Errorf(cfg.Pos, "netbox-snapshot", "%s was taken with another selection than keaops.yaml asks for (%s): take a new one with keaops netbox snapshot", name, diff))
 		return nil, nil, c.findings

@@ -368,9 +368,9 @@ func TestFetchRecovers(t *testing.T) {
 
 func TestConvertFindings(t *testing.T) {
 	base := func() *Snapshot {
-		return &Snapshot{Format: 1, Prefixes: []Prefix{{ID: 1, Display: "10.0.1.0/24", Prefix: "10.0.1.0/24", VLAN: &VLAN{VID: 10, Name: "lan"}}}}
+		return &Snapshot{Format: 1, NetBox: "https://NetBox.example.net", Prefixes: []Prefix{{ID: 1, Display: "10.0.1.0/24", Prefix: "10.0.1.0/24", VLAN: &VLAN{VID: 10, Name: "lan"}}}}
 	}
-	cfg := &model.NetBox{Addresses: &model.NetBoxFilter{}, Pos: model.Pos{File: "keaops.yaml", Line: 4, Col: 3}}
+	cfg := &model.NetBox{URL: "https://netbox.example.net/", Addresses: &model.NetBoxFilter{}, Pos: model.Pos{File: "keaops.yaml", Line: 4, Col: 3}}
 	tests := []struct {
 		name string
 		edit func(*Snapshot)
@@ -400,6 +400,8 @@ func TestConvertFindings(t *testing.T) {
 		{"several MACs and no primary", func(s *Snapshot) {
 			s.Addresses = []IPAddress{{ID: 9, Display: "10.0.1.9/24", Address: "10.0.1.9/24", Interface: &Interface{Type: "dcim.interface", ID: 1, Name: "eth0", Parent: "sw", MACs: []string{"aa:bb:cc:dd:ee:01", "aa:bb:cc:dd:ee:02"}}}}
 		}, `netbox:ipam/ip-addresses/9 (10.0.1.9/24): warning: no reservation for 10.0.1.9: interface eth0 of sw has 2 MAC addresses (aa:bb:cc:dd:ee:01, aa:bb:cc:dd:ee:02) and no primary one; mark one primary in NetBox`},
+		{"taken from another NetBox", func(s *Snapshot) { s.NetBox = "https://netbox-staging.example.net" },
+			`keaops.yaml:4:3: error: netbox.json was taken from https://netbox-staging.example.net, but keaops.yaml reads NetBox at https://netbox.example.net/`},
 		{"selection changed since the snapshot", func(s *Snapshot) { s.Selection.Prefixes.Tag = []string{"kea"} },
 			`keaops.yaml:4:3: error: netbox.json was taken with another selection than keaops.yaml asks for`},
 	}
@@ -428,6 +430,7 @@ func TestParseSnapshotErrors(t *testing.T) {
 		{"{\"format\": 1,\n\"prefixes\": [}", `netbox.json:2:14: error: invalid character '}' looking for beginning of value`},
 		{"{\"format\": 2}", `netbox.json: error: snapshot format 2 is not one this keaops reads (1)`},
 		{"{\"format\": 1} {}", `netbox.json:1:15: error: unexpected data after the snapshot object`},
+		{"{\"format\": 1, \"prefixes\": [{\"id\": 3}],\n\"ip-addresses\": [{\"id\": 3},\n {\"id\": 30}, {\"id\": 3}]}", `netbox.json:3:15: error: ip-addresses: object 3 appears twice`},
 	}
 	for _, tt := range tests {
 		_, findings := ParseSnapshot("netbox.json", []byte(tt.in))

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/keaops/keaops/internal/model"
@@ -156,7 +158,57 @@ func ParseSnapshot(name string, data []byte) (*Snapshot, model.Findings) {
 	if s.Format != SnapshotFormat {
 		return nil, model.Findings{model.Errorf(model.Pos{File: name}, "netbox-snapshot", "snapshot format %d is not one this keaops reads (%d): take a new one with keaops netbox snapshot", s.Format, SnapshotFormat)}
 	}
+	// NetBox ids are unique per endpoint; the same object twice means the
+	// file was merged or edited by hand, and which copy counts is a guess.
+	var fs model.Findings
+	dup := func(list string, ids []int32) {
+		seen := make(map[int32]bool, len(ids))
+		for _, id := range ids {
+			if seen[id] {
+				fs = append(fs, model.Errorf(idPos(name, data, list, id), "netbox-snapshot", "%s: object %d appears twice: a snapshot is written whole by keaops netbox snapshot, never merged or edited; take a new one", list, id))
+			}
+			seen[id] = true
+		}
+	}
+	dup("prefixes", ids(s.Prefixes, func(p Prefix) int32 { return p.ID }))
+	dup("ip-ranges", ids(s.IPRanges, func(r IPRange) int32 { return r.ID }))
+	dup("ip-addresses", ids(s.Addresses, func(a IPAddress) int32 { return a.ID }))
+	if len(fs) > 0 {
+		return nil, fs
+	}
 	return &s, nil
+}
+
+func ids[T any](list []T, id func(T) int32) []int32 {
+	out := make([]int32, len(list))
+	for i, x := range list {
+		out[i] = id(x)
+	}
+	return out
+}
+
+// idPos is the position of the second object with id in list.
+func idPos(name string, data []byte, list string, id int32) model.Pos {
+	start := bytes.Index(data, []byte(`"`+list+`"`))
+	re := regexp.MustCompile(`"id"\s*:\s*` + strconv.Itoa(int(id)) + `\b`)
+	if start >= 0 {
+		if m := re.FindAllIndex(data[start:], 2); len(m) == 2 {
+			return jsonPos(name, data, nil, int64(start+m[1][0]))
+		}
+	}
+	return model.Pos{File: name}
+}
+
+// SameNetBox reports whether two NetBox URLs name the same server: scheme,
+// host and path, with no regard to case, a trailing slash or credentials.
+func SameNetBox(a, b string) bool { return normalURL(a) == normalURL(b) }
+
+func normalURL(s string) string {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil {
+		return s
+	}
+	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host) + strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/api")
 }
 
 // jsonPos turns a decoder error's byte offset into a line and column.
