@@ -120,7 +120,11 @@ func checkOption(o *model.Option, report func(model.Finding)) {
 		return
 	}
 	if o.CSVFormat != nil && !*o.CSVFormat {
-		return // raw hex: Kea reads it as bytes whatever the type
+		// Raw bytes whatever the type, in hex.
+		if err := checkHex(strings.Join(o.Values, ",")); err != nil {
+			report(model.Errorf(o.Pos, "option", "option %q (csv-format: false): %v", o.Name, err))
+		}
+		return
 	}
 	if len(o.Values) > 1 && !def.array && def.typ != tRecord {
 		report(model.Errorf(o.Pos, "option", "option %q takes one value, not a list of %d", o.Name, len(o.Values)))
@@ -156,15 +160,66 @@ func checkValue(t optType, v string) error {
 			return fmt.Errorf("is not a signed 32-bit integer")
 		}
 	case tFQDN:
-		if v == "" || len(v) > 255 || strings.ContainsAny(v, " ,") {
-			return fmt.Errorf("is not a domain name")
-		}
+		return checkFQDN(v)
 	case tString:
 		if v == "" {
 			return fmt.Errorf("is empty")
 		}
 	}
 	return nil
+}
+
+// checkFQDN is Kea's domain name rule (isc::dns::Name): labels of 1 to 63
+// characters, no empty label but the root's trailing dot, at most 255
+// octets on the wire.
+func checkFQDN(v string) error {
+	name := strings.TrimSuffix(v, ".")
+	if name == "" || strings.ContainsAny(v, " ,") {
+		return fmt.Errorf("is not a domain name")
+	}
+	if len(name)+2 > 255 {
+		return fmt.Errorf("is not a domain name: longer than 255 octets")
+	}
+	for _, l := range strings.Split(name, ".") {
+		switch {
+		case l == "":
+			return fmt.Errorf("is not a domain name: an empty label (two dots in a row, or a leading dot)")
+		case len(l) > 63:
+			return fmt.Errorf("is not a domain name: label %q is longer than 63 characters", l)
+		}
+	}
+	return nil
+}
+
+// checkHex is what Kea takes as option data in hex (decodeFormattedHexString):
+// digits with an optional 0x, or octets of one or two digits separated by
+// colons or by spaces.
+func checkHex(v string) error {
+	v = strings.TrimSpace(v)
+	bad := fmt.Errorf("data %q is not hex: write bytes as 0a0b0c, 0x0a0b0c, 0a:0b:0c or 0a 0b 0c", v)
+	for _, sep := range []string{":", " "} {
+		if strings.Contains(v, sep) {
+			for _, octet := range strings.Split(v, sep) {
+				if len(octet) < 1 || len(octet) > 2 || !isHex(octet) {
+					return bad
+				}
+			}
+			return nil
+		}
+	}
+	if d := strings.TrimPrefix(strings.TrimPrefix(v, "0x"), "0X"); !isHex(d) {
+		return bad
+	}
+	return nil
+}
+
+func isHex(s string) bool {
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
 }
 
 func closest(name string) string {

@@ -67,6 +67,10 @@ func checkReservations(s *model.Site, placed []int, report func(model.Finding)) 
 			report(model.Errorf(r.IPPos, "reservation-ip", "ip-address %s is the %s address of %s (%s)", r.IP, what, sn.Name, sn.Prefix.Masked()))
 		}
 		kind, value := r.Identifier()
+		if kind == "hw-address" && (value == "ff:ff:ff:ff:ff:ff" || value == "00:00:00:00:00:00") {
+			report(model.Warnf(r.IDPos, "reservation-identifier", "hw-address %s is no device's address (a placeholder?): no client will ever get this reservation", value))
+		}
+		checkRouters(r, sn, report)
 		key := idKey{j, kind, value}
 		if prev, dup := byID[key]; dup {
 			report(model.Errorf(r.IDPos, "reservation-identifier", "%s %s is already reserved in subnet %s for %s at %s", kind, value, sn.Name, who(prev), prev.IDPos))
@@ -140,4 +144,20 @@ func (x droppedIndex) holds(r *model.Reservation) bool {
 		}
 	}
 	return false
+}
+
+// checkRouters: a routers option on a reservation overrides its subnet's
+// gateway for that host; one outside the subnet leaves the host with no
+// route off its link.
+func checkRouters(r *model.Reservation, sn *model.Subnet, report func(model.Finding)) {
+	for _, o := range r.Options {
+		if o.Name != "routers" {
+			continue
+		}
+		for _, v := range o.Values {
+			if gw, err := parseIPv4(v); err == nil && !sn.Prefix.Masked().Contains(gw) {
+				report(model.Warnf(o.Pos, "gateway", "routers %s of the reservation for %s is outside its subnet %s (%s): the host could not reach it", gw, r.IP, sn.Name, sn.Prefix.Masked()))
+			}
+		}
+	}
 }

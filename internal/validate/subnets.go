@@ -28,6 +28,11 @@ func checkSubnets(s *model.Site, _ []int, report func(model.Finding)) {
 		} else {
 			names[sn.Name] = sn
 		}
+		for i, a := range sn.Relay {
+			if slices.Contains(sn.Relay[:i], a) {
+				report(model.Errorf(sn.Pos, "subnet-relay", "relay address %s of subnet %s is listed twice (Kea refuses the config)", a, sn.Name))
+			}
+		}
 		if sn.ID == 0 {
 			continue // the source already reported why there is no id
 		}

@@ -199,6 +199,11 @@ func TestPools(t *testing.T) {
 
 func TestReservations(t *testing.T) {
 	run(t, []tc{
+		{name: "broadcast MAC and a router outside the subnet", reservations: "reservations:\n  - hw-address: \"FF:FF:FF:FF:FF:FF\"\n    ip-address: 10.30.30.5\n    options: {routers: 10.31.0.1}\n",
+			want: []string{
+				"reservations.yaml:2:17: warning: hw-address ff:ff:ff:ff:ff:ff is no device's address (a placeholder?): no client will ever get this reservation",
+				"reservations.yaml:4:15: warning: routers 10.31.0.1 of the reservation for 10.30.30.5 is outside its subnet IoT (10.30.30.0/24): the host could not reach it",
+			}},
 		{name: "valid with inferred and named subnets", reservations: `reservations:
   - {hostname: a, hw-address: "02:00:00:00:00:01", ip-address: 10.30.30.10}
   - {hostname: b, hw-address: "02:00:00:00:00:02", ip-address: 10.30.30.11, subnet: IoT}
