@@ -227,6 +227,8 @@ type ClientClass struct {
 	Comment        string
 	Options        []*Option
 	Pos            Pos
+	// TestPos is where the test expression's first character is.
+	TestPos Pos
 }
 
 // Option is one DHCP option value in Kea's text form.

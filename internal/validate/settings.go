@@ -1,10 +1,12 @@
 package validate
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/keaops/keaops/internal/keaexpr"
 	"github.com/keaops/keaops/internal/model"
 )
 
@@ -112,7 +114,18 @@ func builtinClass(name string) bool {
 // or pool then serves nobody).
 func checkClasses(s *model.Site, _ []int, report func(model.Finding)) {
 	defined := map[string]*model.ClientClass{}
+	env := keaexpr.Env{
+		Option: func(name string) bool { _, ok := expressionOptions[name]; return ok },
+		// Kea resolves member() at parse time: only classes defined
+		// before this one, and its own.
+		Class: func(name string) bool { _, ok := defined[name]; return ok || builtinClass(name) },
+		// Rejected by 2.2.0 (verified); later versions not yet verified.
+		Known: s.KeaVersion.AtLeast(2, 4),
+	}
 	for _, c := range s.Classes {
+		if c.Test != "" {
+			checkTest(c, env, report)
+		}
 		if prev, dup := defined[c.Name]; dup {
 			report(model.Errorf(c.Pos, "client-class", "client class %q is already defined at %s", c.Name, prev.Pos))
 			continue
@@ -168,3 +181,37 @@ func checkSecrets(s *model.Site, _ []int, report func(model.Finding)) {
 		}
 	}
 }
+
+// checkTest parses a class test as kea-dhcp4 would: a mistake there is
+// otherwise found by config-test on the server, or never (a class whose
+// test cannot match serves nobody).
+func checkTest(c *model.ClientClass, env keaexpr.Env, report func(model.Finding)) {
+	err := keaexpr.Check(c.Test, env)
+	var e *keaexpr.Error
+	if !errors.As(err, &e) {
+		return
+	}
+	pos := c.TestPos
+	if pos.File == "" {
+		pos = c.Pos
+	} else if pos.Col > 0 && !strings.Contains(c.Test, "\n") {
+		pos.Col += e.Offset // the character at fault, on the test's line
+	}
+	report(model.Errorf(pos, "class-test", "client class %s: test %q: %s", c.Name, c.Test, e.Msg))
+}
+
+// expressionOptions are the names an expression may give in option[...]:
+// every standard DHCPv4 option Kea defines, including those option-data
+// never sets.
+var expressionOptions = func() map[string]bool {
+	m := map[string]bool{}
+	for name := range dhcp4Options {
+		m[name] = true
+	}
+	for _, name := range []string{"dhcp-requested-address", "dhcp-option-overload", "dhcp-message-type",
+		"dhcp-parameter-request-list", "dhcp-client-identifier", "fqdn", "dhcp-agent-options", "authenticate",
+		"vendor-class-identifier", "client-last-transaction-time"} {
+		m[name] = true
+	}
+	return m
+}()

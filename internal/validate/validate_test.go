@@ -388,6 +388,13 @@ func TestClientClasses(t *testing.T) {
 				"keaops.yaml:7:5: error: client class \"voip\" is already defined at keaops.yaml:6:5",
 				"keaops.yaml:8:5: error: client class \"KNOWN\" is built into Kea and cannot be redefined",
 			}},
+		// The position is the character at fault, inside the quotes.
+		{name: "tests Kea would refuse", site: baseSite + "client-classes:\n  - name: ipxe\n    test: \"option[175].exist\"\n  - name: mac\n    test: pkt4.mac ==\n  - {name: later, test: \"member('ipxe') and member('after')\"}\n  - {name: after}\n",
+			want: []string{
+				"keaops.yaml:7:24: error: client class ipxe: test \"option[175].exist\": expected text, hex or exists, found \"exist\"",
+				"keaops.yaml:9:22: error: client class mac: test \"pkt4.mac ==\": expected a value, found the end of the expression",
+				"keaops.yaml:10:52: error: client class later: test \"member('ipxe') and member('after')\": member('after'): no such class is defined before this one (Kea allows only earlier classes and its built-in ones)",
+			}},
 	})
 }
 

@@ -243,6 +243,12 @@ func (l *loader) site(file string, root *yaml.Node) *model.Site {
 			}
 			cr := rec{file: file, m: c}
 			cc := &model.ClientClass{Name: cr.str("name"), Test: cr.str("test"), Comment: cr.str("comment"), Options: l.options(cr), Pos: cr.pos(c)}
+			if t := cr.get("test"); t != nil {
+				cc.TestPos = cr.pos(t)
+				if t.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
+					cc.TestPos.Col++ // the expression starts after the quote
+				}
+			}
 			if b := cr.boolp("only-if-required"); b != nil {
 				cc.OnlyIfRequired = *b
 			}
