@@ -90,6 +90,8 @@ type fake struct {
 	// config-hash-get answers instead.
 	v24     bool
 	getHash string
+	// pid is what status-get reports (42 when 0).
+	pid int
 }
 
 // hash is Kea 2.4+'s hash of the running config ("" for 2.2).
@@ -106,6 +108,9 @@ func (f *fake) Status(context.Context) (keaapi.Status, error) {
 	f.record("status-get")
 	var s keaapi.Status
 	s.PID = 42
+	if f.pid != 0 {
+		s.PID = f.pid
+	}
 	return s, nil
 }
 func (f *fake) ConfigGet(context.Context) (keaapi.Config, error) {
@@ -365,5 +370,16 @@ func TestRunInterruptedIsSaidSo(t *testing.T) {
 	}
 	if !res.Nodes[0].RolledBack {
 		t.Errorf("not rolled back: %+v", res.Nodes[0])
+	}
+}
+
+// Kea restarted by someone during the rollout: said so, not "does not run
+// the rendered config".
+func TestRunNamesARestart(t *testing.T) {
+	a := &fake{name: "a", config: cfg(r10)}
+	a.afterSet = func(f *fake) { f.pid = 43 }
+	_, err := Run(context.Background(), targets(a), Options{})
+	if err == nil || !strings.HasPrefix(err.Error(), "a: Kea restarted during the rollout (pid 42 → 43)") {
+		t.Fatalf("err = %v", err)
 	}
 }
