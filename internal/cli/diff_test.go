@@ -115,7 +115,7 @@ func TestDiffAgainstRevision(t *testing.T) {
 	git("checkout", "-q", "subnets.yaml")
 	code, out = run(t, "diff", "-s", sitePath, "--against", "main", "--json-diff")
 	if code != ExitOK || !strings.Contains(out, "raw JSON, kea-primary (") ||
-		!strings.Contains(out, "raw JSON, kea-secondary (2 differences):\n  subnet4[1].reservations[3]: (absent) → {…}\n  user-context.keaops.fingerprint:") {
+		!strings.Contains(out, "raw JSON, kea-secondary (2 differences):\n  subnet4[id=169745920].reservations[hw-address=02:42:ac:11:00:08]: (absent) → {…}\n  user-context.keaops.fingerprint:") {
 		t.Errorf("--json-diff against a revision: exit %d\n%s", code, out)
 	}
 	if code, out := run(t, "diff", "-s", sitePath, "--against", "no-such-rev"); code != ExitProblems || !strings.Contains(out, "resolving no-such-rev") {
