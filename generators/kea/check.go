@@ -30,6 +30,7 @@ func Check(s *model.Site) model.Findings {
 			report(model.Errorf(n.ControlURLPos, "render", "node %s: tls is set but control-url is http: use https", n.Name))
 		}
 	}
+	checkPaths(s, report)
 	if !s.KeaVersion.AtLeast(2, 4) {
 		s.EachOption(func(o *model.Option) {
 			if o.NeverSend {

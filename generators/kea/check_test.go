@@ -30,6 +30,22 @@ func TestCheck(t *testing.T) {
 				"subnets.yaml:2:52: error: pool 10.1.0.10-10.1.0.20 has client-class voip: load-balancing splits every pool between the servers with their HA_ classes, and a pool takes only one class",
 				"subnets.yaml:2:94: error: pool 10.1.0.30-10.1.0.30 has one address: load-balancing needs at least two to split between the servers",
 			}},
+		// 2.6.3 takes these in kea-dhcp4 -t and refuses them at startup or
+		// config-set; 2.2 has no such rule.
+		{name: "paths outside Kea's directories",
+			site: "kea-version: \"2.6\"\nnodes:\n  - name: n1\n    control-url: \"http://127.0.0.1:8001/\"\n    paths:\n      control-socket: /tmp/k/kea4.sock\n      lease-file: /srv/kea/leases.csv\n      log-file: /var/log/kea/sub/kea.log\n",
+			subnets: "subnets:\n  - {name: A, prefix: 10.1.0.0/24}\n",
+			want: []string{
+				"keaops.yaml:6:7: error: node n1: control socket /tmp/k/kea4.sock is not in /run/kea, the only directory Kea 2.6 opens control sockets in: move it there, or declare the directory the node's Kea was started with (kea-env: {KEA_CONTROL_SOCKET_DIR: /tmp/k})",
+				"keaops.yaml:7:7: error: node n1: lease file /srv/kea/leases.csv is not in /var/lib/kea, the only directory Kea 2.6 opens lease files in: move it there, or declare the directory the node's Kea was started with (kea-env: {KEA_DHCP_DATA_DIR: /srv/kea})",
+				"keaops.yaml:8:7: error: node n1: log file /var/log/kea/sub/kea.log is not in /var/log/kea, the only directory Kea 2.6 opens log files in: move it there, or declare the directory the node's Kea was started with (kea-env: {KEA_LOG_FILE_DIR: /var/log/kea/sub})",
+			}},
+		{name: "paths in the directories the node declares",
+			site:    "kea-version: \"3.0\"\nnodes:\n  - name: n1\n    control-url: \"http://127.0.0.1:8001/\"\n    paths: {control-socket: /tmp/k/kea4.sock, lease-file: /srv/kea/leases.csv, log-file: /var/log/kea/k.log}\n    kea-env: {KEA_CONTROL_SOCKET_DIR: /tmp/k, KEA_DHCP_DATA_DIR: /srv/kea/}\n",
+			subnets: "subnets:\n  - {name: A, prefix: 10.1.0.0/24}\n"},
+		{name: "no path rules on 2.2",
+			site:    "kea-version: \"2.2\"\nnodes:\n  - name: n1\n    control-url: \"http://127.0.0.1:8001/\"\n    paths: {control-socket: /tmp/k/kea4.sock, lease-file: /srv/kea/leases.csv}\n",
+			subnets: "subnets:\n  - {name: A, prefix: 10.1.0.0/24}\n"},
 		{name: "https without certificates",
 			site:    strings.ReplaceAll(familySite, "http://", "https://"),
 			subnets: "subnets:\n  - {name: A, prefix: 10.1.0.0/24}\n",

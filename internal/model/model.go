@@ -110,7 +110,9 @@ type Node struct {
 	Paths      NodePaths
 	// TLS of the node's control API listener (https control-url).
 	TLS *TLS
-	Pos Pos
+	// KeaDirs: the node's declared KEA_*_DIR environment (kea-env).
+	KeaDirs KeaDirs
+	Pos     Pos
 	// Field positions, for precise findings.
 	ControlURLPos, HAURLPos, RolePos Pos
 }
@@ -126,6 +128,16 @@ type TLS struct {
 // default for the target version.
 type NodePaths struct {
 	ControlSocket, LeaseFile, LogFile, HooksDir string
+	// Where each path was set, for findings (zero: the default).
+	ControlSocketPos, LeaseFilePos, LogFilePos Pos
+}
+
+// KeaDirs are the directories a node's Kea daemons were started with
+// (their KEA_CONTROL_SOCKET_DIR, KEA_DHCP_DATA_DIR, KEA_LOG_FILE_DIR):
+// from 2.4.2, 2.6.3 and 3.0 Kea opens sockets, lease files and log files
+// only there. Empty means Kea's own default.
+type KeaDirs struct {
+	ControlSocket, Data, Log string
 }
 
 // HA is the high-availability relationship shared by all nodes.

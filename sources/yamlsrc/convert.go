@@ -295,6 +295,11 @@ func (l *loader) node(r rec) *model.Node {
 	}
 	p := r.sub("paths")
 	n.Paths = model.NodePaths{ControlSocket: p.str("control-socket"), LeaseFile: p.str("lease-file"), LogFile: p.str("log-file"), HooksDir: p.str("hooks-dir")}
+	if p.m != nil {
+		n.Paths.ControlSocketPos, n.Paths.LeaseFilePos, n.Paths.LogFilePos = p.keyPos("control-socket"), p.keyPos("lease-file"), p.keyPos("log-file")
+	}
+	e := r.sub("kea-env")
+	n.KeaDirs = model.KeaDirs{ControlSocket: e.str("KEA_CONTROL_SOCKET_DIR"), Data: e.str("KEA_DHCP_DATA_DIR"), Log: e.str("KEA_LOG_FILE_DIR")}
 	return n
 }
 

@@ -69,6 +69,28 @@ func (l *loader) override(r rec, n *model.Node) {
 			*f.dst = *f.src
 		}
 	}
+	if p.get("control-socket") != nil {
+		n.Paths.ControlSocketPos = o.Paths.ControlSocketPos
+	}
+	if p.get("lease-file") != nil {
+		n.Paths.LeaseFilePos = o.Paths.LeaseFilePos
+	}
+	if p.get("log-file") != nil {
+		n.Paths.LogFilePos = o.Paths.LogFilePos
+	}
+	e := r.sub("kea-env")
+	for _, f := range []struct {
+		key      string
+		dst, src *string
+	}{
+		{"KEA_CONTROL_SOCKET_DIR", &n.KeaDirs.ControlSocket, &o.KeaDirs.ControlSocket},
+		{"KEA_DHCP_DATA_DIR", &n.KeaDirs.Data, &o.KeaDirs.Data},
+		{"KEA_LOG_FILE_DIR", &n.KeaDirs.Log, &o.KeaDirs.Log},
+	} {
+		if e.get(f.key) != nil {
+			*f.dst = *f.src
+		}
+	}
 }
 
 // withName lets the node converter read an override as a node record.
