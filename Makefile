@@ -48,8 +48,10 @@ lint: vet ## vet, plus staticcheck (installed with go install when missing)
 fmt: ## format the code
 	gofmt -w .
 
-setup: ## install Kea and the test tools from Debian's packages when missing
+setup: ## install Kea 2.2 and the test tools when missing; build the Kea 2.6 and 3.0 root filesystems once
 	./scripts/setup.sh
+	./scripts/kea-rootfs.sh 2.6 >/dev/null
+	./scripts/kea-rootfs.sh 3.0 >/dev/null
 
 clean:
 	rm -rf $(BIN)

@@ -33,7 +33,7 @@ func TestCheck(t *testing.T) {
 		// 2.6.3 takes these in kea-dhcp4 -t and refuses them at startup or
 		// config-set; 2.2 has no such rule.
 		{name: "paths outside Kea's directories",
-			site: "kea-version: \"2.6\"\nnodes:\n  - name: n1\n    control-url: \"http://127.0.0.1:8001/\"\n    paths:\n      control-socket: /tmp/k/kea4.sock\n      lease-file: /srv/kea/leases.csv\n      log-file: /var/log/kea/sub/kea.log\n",
+			site:    "kea-version: \"2.6\"\nnodes:\n  - name: n1\n    control-url: \"http://127.0.0.1:8001/\"\n    paths:\n      control-socket: /tmp/k/kea4.sock\n      lease-file: /srv/kea/leases.csv\n      log-file: /var/log/kea/sub/kea.log\n",
 			subnets: "subnets:\n  - {name: A, prefix: 10.1.0.0/24}\n",
 			want: []string{
 				"keaops.yaml:6:7: error: node n1: control socket /tmp/k/kea4.sock is not in /run/kea, the only directory Kea 2.6 opens control sockets in: move it there, or declare the directory the node's Kea was started with (kea-env: {KEA_CONTROL_SOCKET_DIR: /tmp/k})",

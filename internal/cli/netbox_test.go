@@ -164,11 +164,33 @@ func TestNetBoxExampleRenders(t *testing.T) {
 				t.Errorf("%s: the render has %s, which the selection leaves out", node, not)
 			}
 		}
-		// kea-dhcp4 -t opens the interfaces: move the node onto this machine.
-		here := filepath.Join(t.TempDir(), "kea-dhcp4.json")
-		os.WriteFile(here, []byte(strings.ReplaceAll(string(a), `"ens192"`, `"lo"`)), 0o600)
-		if err := keatest.CheckConfig(context.Background(), here); err != nil {
-			t.Errorf("kea-dhcp4 -t %s: %v", node, err)
+	}
+	// Every target renders, and passes that Kea's -t.
+	orig, _ := os.ReadFile(site)
+	for _, k := range keatest.Versions(t) {
+		other := filepath.Join(filepath.Dir(site), "keaops-"+k.Line+".yaml")
+		os.WriteFile(other, []byte(strings.Replace(string(orig), `kea-version: "2.2"`, `kea-version: "`+k.Line+`"`, 1)), 0o644)
+		out := t.TempDir()
+		if code, text := run(t, "render", "-s", other, "-o", out); code != ExitOK {
+			t.Fatalf("render for %s: exit %d\n%s", k.Line, code, text)
+		}
+		for _, node := range []string{"kea-north-1", "kea-north-2"} {
+			for _, name := range []string{"kea-dhcp4.json", "kea-ctrl-agent.json"} {
+				b, err := os.ReadFile(filepath.Join(out, node, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				// kea-dhcp4 -t opens the interfaces: move the node onto this machine.
+				here := filepath.Join(t.TempDir(), name)
+				os.WriteFile(here, []byte(strings.ReplaceAll(string(b), `"ens192"`, `"lo"`)), 0o600)
+				check := k.CheckConfig
+				if name == "kea-ctrl-agent.json" {
+					check = k.CheckAgentConfig
+				}
+				if err := check(context.Background(), here); err != nil {
+					t.Errorf("%s -t %s/%s: %v", k, node, name, err)
+				}
+			}
 		}
 	}
 }

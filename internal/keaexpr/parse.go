@@ -14,10 +14,6 @@ type Env struct {
 	// Class says whether member('name') may name the class: defined
 	// before the class being checked, or built into Kea.
 	Class func(name string) bool
-	// Known allows the words known and unknown (short for
-	// member('KNOWN') and not member('KNOWN')): Kea 2.2.0 rejects them,
-	// though its ARM lists them.
-	Known bool
 }
 
 // Check parses a class test as kea-dhcp4 does and returns the first
@@ -129,11 +125,8 @@ func (p *parser) boolPrimary() error {
 		}
 		return p.expect(")", "to close member(")
 	case p.is("known"), p.is("unknown"):
-		if !p.env.Known {
-			return errAt(t.at, "%s is not a word this Kea version knows: write member('KNOWN') or not member('KNOWN')", t.text)
-		}
-		p.next()
-		return nil
+		// In the ARM's tables, but 2.2.0, 2.6.3 and 3.0.4 all refuse it.
+		return errAt(t.at, "%s is not a word Kea's parser knows: write member('KNOWN') or not member('KNOWN')", t.text)
 	case t.kind == tEOF:
 		return errAt(t.at, "expected a condition, found the end of the expression")
 	}

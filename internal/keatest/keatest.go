@@ -35,18 +35,30 @@ func Require(t testing.TB) {
 	}
 }
 
-// CheckConfig runs kea-dhcp4 -t on a file and returns Kea's output on failure.
+// CheckConfig runs the machine's kea-dhcp4 -t on a file and returns Kea's
+// output on failure.
 func CheckConfig(ctx context.Context, path string) error {
-	return checkWith(ctx, "kea-dhcp4", path)
+	return Kea{}.checkWith(ctx, "kea-dhcp4", path)
 }
 
-// CheckAgentConfig runs kea-ctrl-agent -t on a file.
+// CheckAgentConfig runs the machine's kea-ctrl-agent -t on a file.
 func CheckAgentConfig(ctx context.Context, path string) error {
-	return checkWith(ctx, "kea-ctrl-agent", path)
+	return Kea{}.checkWith(ctx, "kea-ctrl-agent", path)
 }
 
-func checkWith(ctx context.Context, bin, path string) error {
-	cmd := exec.CommandContext(ctx, bin, "-t", path)
+// CheckConfig runs this installation's kea-dhcp4 -t.
+func (k Kea) CheckConfig(ctx context.Context, path string) error {
+	return k.checkWith(ctx, "kea-dhcp4", path)
+}
+
+// CheckAgentConfig runs this installation's kea-ctrl-agent -t.
+func (k Kea) CheckAgentConfig(ctx context.Context, path string) error {
+	return k.checkWith(ctx, "kea-ctrl-agent", path)
+}
+
+func (k Kea) checkWith(ctx context.Context, bin, path string) error {
+	c := k.Command("", bin, "-t", path)
+	cmd := exec.CommandContext(ctx, c.Path, c.Args[1:]...)
 	cmd.Env = append(os.Environ(), "KEA_LOCKFILE_DIR=none")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -77,6 +89,17 @@ func FreePort(t testing.TB) int {
 
 // Dirs are a node's runtime directories inside its test directory.
 type Dirs struct{ Root, Run, Lib, Log string }
+
+// Env is the environment Kea's daemons run with for these directories.
+func (d Dirs) Env() []string {
+	return []string{"KEA_PIDFILE_DIR=" + d.Run, "KEA_LOCKFILE_DIR=" + d.Run,
+		"KEA_CONTROL_SOCKET_DIR=" + d.Run, "KEA_DHCP_DATA_DIR=" + d.Lib, "KEA_LOG_FILE_DIR=" + d.Log}
+}
+
+// KeaEnv is the kea-env a site declares for a node using these directories.
+func (d Dirs) KeaEnv() string {
+	return "{KEA_CONTROL_SOCKET_DIR: " + d.Run + ", KEA_DHCP_DATA_DIR: " + d.Lib + ", KEA_LOG_FILE_DIR: " + d.Log + "}"
+}
 
 // NewDirs creates run/, lib/ and log/ under root. The socket directory gets
 // mode 0750, which Kea 2.4.2+ requires.
@@ -121,6 +144,20 @@ func Start(t testing.TB, dirs Dirs, dhcp4, agent []byte, caURL, user, password s
 // a namespace the test process cannot reach.
 func StartIn(t testing.TB, ns string, dirs Dirs, dhcp4, agent []byte, caURL, user, password string) *Node {
 	t.Helper()
+	return Kea{}.StartIn(t, ns, dirs, dhcp4, agent, caURL, user, password)
+}
+
+// Start is Start for this installation.
+func (k Kea) Start(t testing.TB, dirs Dirs, dhcp4, agent []byte, caURL, user, password string) *Node {
+	t.Helper()
+	return k.StartIn(t, "", dirs, dhcp4, agent, caURL, user, password)
+}
+
+// StartIn is StartIn for this installation. The daemons run with the
+// KEA_*_DIR variables pointing at dirs, so 2.4.2+'s path rules accept the
+// test's files (sites declare the same directories under kea-env).
+func (k Kea) StartIn(t testing.TB, ns string, dirs Dirs, dhcp4, agent []byte, caURL, user, password string) *Node {
+	t.Helper()
 	n := &Node{Dirs: dirs, URL: caURL, User: user, Password: password}
 	for _, f := range []struct {
 		bin, file string
@@ -135,13 +172,9 @@ func StartIn(t testing.TB, ns string, dirs Dirs, dhcp4, agent []byte, caURL, use
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ns != "" {
-			p.cmd = exec.Command("ip", "netns", "exec", ns, f.bin, "-c", cfg) // ip execs the daemon: same PID
-		} else {
-			p.cmd = exec.Command(f.bin, "-c", cfg)
-		}
+		p.cmd = k.Command(ns, f.bin, "-c", cfg)
 		p.cmd.Dir = dirs.Root
-		p.cmd.Env = append(os.Environ(), "KEA_PIDFILE_DIR="+dirs.Run, "KEA_LOCKFILE_DIR="+dirs.Run)
+		p.cmd.Env = append(os.Environ(), dirs.Env()...)
 		p.cmd.Stdout, p.cmd.Stderr = out, out
 		if err := p.cmd.Start(); err != nil {
 			out.Close()

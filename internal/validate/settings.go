@@ -119,8 +119,6 @@ func checkClasses(s *model.Site, _ []int, report func(model.Finding)) {
 		// Kea resolves member() at parse time: only classes defined
 		// before this one, and its own.
 		Class: func(name string) bool { _, ok := defined[name]; return ok || builtinClass(name) },
-		// Rejected by 2.2.0 (verified); later versions not yet verified.
-		Known: s.KeaVersion.AtLeast(2, 4),
 	}
 	for _, c := range s.Classes {
 		if c.Test != "" {

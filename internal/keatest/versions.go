@@ -1,0 +1,119 @@
+package keatest
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// Kea is one Kea installation the tests can run: the machine's own (2.2
+// from Debian bookworm, Root "") or a Debian root filesystem built by
+// scripts/kea-rootfs.sh (2.6 from trixie, 3.0 from forky), run with
+// chroot inside a private mount namespace that binds the machine's
+// temporary directory at the same path, so a test's files have one name
+// inside and out.
+type Kea struct {
+	// Line is the minor line a site targets: "2.2", "2.6", "3.0".
+	Line string
+	// Version is what kea-dhcp4 -v says: "2.6.3".
+	Version string
+	// Root is the root filesystem, "" for the machine's own Kea.
+	Root string
+}
+
+func (k Kea) String() string { return "Kea " + k.Version }
+
+// rootfsSuites are the root filesystems and the lines they hold.
+var rootfsSuites = []struct{ line, suite string }{{"2.6", "trixie"}, {"3.0", "forky"}}
+
+// RootfsDir is where scripts/kea-rootfs.sh keeps them.
+func RootfsDir() string {
+	if d := os.Getenv("KEAOPS_CACHE"); d != "" {
+		return filepath.Join(d, "rootfs")
+	}
+	return "/var/cache/keaops/rootfs"
+}
+
+var (
+	hostOnce sync.Once
+	hostKea  Kea
+	hostErr  error
+)
+
+// Host is the machine's own Kea; the test fails without it (the README's
+// test command installs it).
+func Host(t testing.TB) Kea {
+	t.Helper()
+	Require(t)
+	hostOnce.Do(func() {
+		out, err := exec.Command("kea-dhcp4", "-v").Output()
+		hostErr = err
+		v := strings.TrimSpace(string(out))
+		hostKea = Kea{Line: line(v), Version: v}
+	})
+	if hostErr != nil {
+		t.Fatalf("kea-dhcp4 -v: %v", hostErr)
+	}
+	return hostKea
+}
+
+func line(v string) string {
+	parts := strings.SplitN(v, ".", 3)
+	if len(parts) < 2 {
+		return v
+	}
+	return parts[0] + "." + parts[1]
+}
+
+// Versions are every Kea the tests can run here, oldest first. A version
+// whose root filesystem is missing is skipped with the reason printed —
+// and under CI (CI set) that is a failure: CI must run all three.
+func Versions(t testing.TB) []Kea {
+	t.Helper()
+	out := []Kea{Host(t)}
+	for _, s := range rootfsSuites {
+		root := filepath.Join(RootfsDir(), s.suite)
+		v, err := os.ReadFile(filepath.Join(root, ".keaops-kea-version"))
+		if _, rerr := os.Stat(filepath.Join(root, ".keaops-ready")); err != nil || rerr != nil {
+			msg := "Kea " + s.line + " not tested: no root filesystem at " + root + " (make setup builds it: scripts/kea-rootfs.sh " + s.line + ")"
+			if os.Getenv("CI") != "" {
+				t.Errorf("%s; under CI every version must run", msg)
+			} else {
+				t.Log(msg)
+			}
+			continue
+		}
+		version := string(bytes.TrimSpace(v))
+		if line(version) != s.line {
+			t.Fatalf("%s holds Kea %s, not %s", root, version, s.line)
+		}
+		out = append(out, Kea{Line: s.line, Version: version, Root: root})
+	}
+	for _, k := range out {
+		t.Logf("testing against %s%s", k, map[bool]string{true: " (the machine's own)", false: " in " + k.Root}[k.Root == ""])
+	}
+	return out
+}
+
+// Command runs one of this installation's programs, inside network
+// namespace ns when ns is not "". The process is the program itself (each
+// wrapper execs the next), so its PID is the daemon's.
+func (k Kea) Command(ns, bin string, args ...string) *exec.Cmd {
+	var argv []string
+	if ns != "" {
+		argv = append(argv, "ip", "netns", "exec", ns)
+	}
+	if k.Root != "" {
+		// A private mount namespace: the binds vanish with the process.
+		tmp := os.TempDir()
+		script := `mkdir -p "$0$1" && mount --rbind "$1" "$0$1" && mount -t proc proc "$0/proc" && mount --rbind /dev "$0/dev" && shift && exec chroot "$0" "$@"`
+		argv = append(argv, "unshare", "-m", "sh", "-c", script, k.Root, tmp)
+	}
+	argv = append(argv, bin)
+	argv = append(argv, args...)
+	return exec.Command(argv[0], argv[1:]...)
+}
