@@ -71,10 +71,11 @@ func startRendered(t testing.TB, sitePath string, dirs map[string]keatest.Dirs) 
 	t.Helper()
 	keatest.Require(t)
 	site, files := renderedFiles(t, sitePath)
+	k := keatest.For(t, site.KeaVersion.String()) // the Kea the site targets
 	nodes := map[string]*keatest.Node{}
 	for _, n := range site.Nodes {
 		f := files[n.Name]
-		nodes[n.Name] = keatest.Start(t, dirs[n.Name], f[0], f[1], n.ControlURL.String(), site.ControlAuth.User, livePassword)
+		nodes[n.Name] = k.Start(t, dirs[n.Name], f[0], f[1], n.ControlURL.String(), site.ControlAuth.User, livePassword)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15e9)
 	defer cancel()

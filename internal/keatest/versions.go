@@ -117,3 +117,25 @@ func (k Kea) Command(ns, bin string, args ...string) *exec.Cmd {
 	argv = append(argv, args...)
 	return exec.Command(argv[0], argv[1:]...)
 }
+
+// For returns the installation of a Kea line ("2.6"): the one a site
+// targeting that line runs on.
+func For(t testing.TB, line string) Kea {
+	t.Helper()
+	if h := Host(t); h.Line == line {
+		return h
+	}
+	for _, s := range rootfsSuites {
+		if s.line != line {
+			continue
+		}
+		root := filepath.Join(RootfsDir(), s.suite)
+		v, err := os.ReadFile(filepath.Join(root, ".keaops-kea-version"))
+		if err != nil {
+			t.Fatalf("no Kea %s here: %v (make setup builds it)", line, err)
+		}
+		return Kea{Line: line, Version: string(bytes.TrimSpace(v)), Root: root}
+	}
+	t.Fatalf("no Kea %s here", line)
+	return Kea{}
+}
