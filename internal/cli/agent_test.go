@@ -17,6 +17,7 @@ import (
 
 	"github.com/keaops/keaops/internal/agent"
 	"github.com/keaops/keaops/internal/gitlock"
+	"github.com/keaops/keaops/internal/keatest"
 	"github.com/keaops/keaops/internal/publish"
 )
 
@@ -84,8 +85,16 @@ func waitStatus(t *testing.T, r runningAgent, limit time.Duration, what string, 
 	return 0
 }
 
+// TestAgentsConvergePair: a pair of agents on a live pair of every Kea
+// version here.
 func TestAgentsConvergePair(t *testing.T) {
-	site, dirs := livePair(t)
+	for _, k := range keatest.Versions(t) {
+		t.Run(k.Line, func(t *testing.T) { agentsConvergePair(t, k) })
+	}
+}
+
+func agentsConvergePair(t *testing.T, k keatest.Kea) {
+	site, dirs := livePairFor(t, k)
 	root := t.TempDir()
 	remote := filepath.Join(root, "rendered.git")
 	if out, err := exec.Command("git", "init", "-q", "--bare", remote).CombinedOutput(); err != nil {
@@ -188,10 +197,13 @@ func TestAgentsConvergePair(t *testing.T) {
 	})
 
 	t.Run("a config Kea rejects is rolled back; the node keeps serving", func(t *testing.T) {
-		// Kea accepts it in config-test and fails config-set: a lease file
-		// in a directory that does not exist.
+		// Kea accepts it in config-test and fails config-set: a "lease
+		// file" that is a directory, in the directory Kea allows (so that
+		// check's path rules pass it on every version).
 		over := filepath.Join(t.TempDir(), "bad.yaml")
-		os.WriteFile(over, []byte("nodes:\n  kea-a:\n    paths: {lease-file: /nonexistent/keaops/leases.csv}\n"), 0o644)
+		notAFile := filepath.Join(dirs["kea-a"].Lib, "leases-is-a-directory.csv")
+		os.MkdirAll(notAFile, 0o750)
+		os.WriteFile(over, []byte("nodes:\n  kea-a:\n    paths: {lease-file: "+notAFile+"}\n"), 0o644)
 		rev := renderPublish(t, site, over, remote)
 		cfgFile := filepath.Join(dirs["kea-a"].Root, "kea-dhcp4.json")
 		before, _ := os.ReadFile(cfgFile)
@@ -290,8 +302,9 @@ func TestAgentsConvergePair(t *testing.T) {
 		}
 		agents["kea-b"].sync(t, token)
 		waitStatus(t, agents["kea-b"], 30*time.Second, "applied once the lock is free", func(s agent.Status) bool { return s.LastAppliedRevision == rev })
-		log, _ := exec.Command("git", "--git-dir", lockRemote, "log", "-1", "--format=%s", "--all").Output()
-		if !strings.Contains(string(log), "released by keaops-agent kea-b") {
+		// Later passes may have taken it again since: look at the history.
+		log, _ := exec.Command("git", "--git-dir", lockRemote, "log", "--format=%s", "--all").Output()
+		if !strings.Contains(string(log), "released by keaops-agent kea-b") || !strings.Contains(string(log), "released by a keaops deploy: done") {
 			t.Errorf("lock history: %s", log)
 		}
 		agents["kea-a"].sync(t, token)
