@@ -18,23 +18,29 @@ import (
 // reservations, its two nodes on the given interfaces inside a server
 // namespace, HA through Control Agents on that namespace's 127.0.0.1, fast
 // timers. reservations is the reservations file to start from.
-func wireSite(t *testing.T, w *keatest.Wire, reservations []byte) (string, map[string]keatest.Dirs, map[string]string) {
+func wireSite(t *testing.T, k keatest.Kea, w *keatest.Wire, reservations []byte) (string, map[string]keatest.Dirs, map[string]string) {
 	t.Helper()
 	dir := t.TempDir()
 	dirs := map[string]keatest.Dirs{}
 	socks := map[string]string{}
+	dedicated := k.Line != "2.2" // as in pairSiteFor
 	var nodes strings.Builder
 	for i, n := range []struct{ name, role string }{{"kea-a", "primary"}, {"kea-b", "standby"}} {
 		d := keatest.NewDirs(t, filepath.Join(dir, n.name))
 		dirs[n.name] = d
 		socks[n.name] = filepath.Join(d.Run, "kea4-ctrl.sock")
 		u := fmt.Sprintf("http://127.0.0.1:%d/", 18001+i)
-		fmt.Fprintf(&nodes, "  - name: %s\n    role: %s\n    control-url: %s\n    ha-url: %s\n    interfaces: [%s]\n    paths: {control-socket: %s, lease-file: %s, log-file: %s}\n",
-			n.name, n.role, u, u, w.ServerIfaces[i], socks[n.name], filepath.Join(d.Lib, "leases.csv"), filepath.Join(d.Log, "kea-dhcp4.log"))
+		ha := u
+		if dedicated {
+			ha = fmt.Sprintf("http://127.0.0.1:%d/", 18011+i)
+		}
+		fmt.Fprintf(&nodes, "  - name: %s\n    role: %s\n    control-url: %s\n    ha-url: %s\n    interfaces: [%s]\n    paths: {control-socket: %s, lease-file: %s, log-file: %s}\n    kea-env: %s\n",
+			n.name, n.role, u, ha, w.ServerIfaces[i], socks[n.name], filepath.Join(d.Lib, "leases.csv"), filepath.Join(d.Log, "kea-dhcp4.log"), d.KeaEnv())
 	}
-	site := `kea-version: "2.2"
+	site := `kea-version: "` + k.Line + `"
+multi-threading: {enable: ` + fmt.Sprint(dedicated) + `}
 control-auth: {user: kea-api, password: {env: KEAOPS_TEST_PASSWORD}}
-ha: {mode: hot-standby, heartbeat-delay: 1000, max-response-delay: 3000, max-ack-delay: 1000, max-unacked-clients: 0, sync-timeout: 5000}
+ha: {mode: hot-standby, heartbeat-delay: 1000, max-response-delay: 3000, max-ack-delay: 1000, max-unacked-clients: 0, sync-timeout: 5000, multi-threading: {enable: ` + fmt.Sprint(dedicated) + `, dedicated-listener: ` + fmt.Sprint(dedicated) + `}}
 defaults: {valid-lifetime: 600, renew-timer: 150, rebind-timer: 450}
 client-classes: [{name: ipxe, test: "option[175].exists"}]
 nodes:
@@ -52,14 +58,20 @@ nodes:
 // exchange in network namespaces. Under a DHCP load, the standby step of a
 // deploy and a deploy with no changes lose no requests.
 func TestDHCPOnTheWire(t *testing.T) {
-	keatest.Require(t)
+	versions := keatest.Versions(t)
 	w := keatest.NewWire(t, [2]string{"10.30.30.2/24", "10.30.30.3/24"})
+	for _, k := range versions {
+		t.Run(k.Line, func(t *testing.T) { dhcpOnTheWire(t, k, w) })
+	}
+}
+
+func dhcpOnTheWire(t *testing.T, k keatest.Kea, w *keatest.Wire) {
 	full, _ := os.ReadFile("../../examples/homelab/reservations.yaml")
 	const printer = "  - hostname: printer-3\n    hw-address: \"02:42:ac:11:00:07\"\n    ip-address: 10.30.30.57\n    comment: Brother HL-L2350DW, upstairs office\n"
 	if !strings.Contains(string(full), printer) {
 		t.Fatal("the homelab example no longer has printer-3 as this test expects")
 	}
-	site, dirs, socks := wireSite(t, w, []byte(strings.Replace(string(full), printer, "", 1)))
+	site, dirs, socks := wireSite(t, k, w, []byte(strings.Replace(string(full), printer, "", 1)))
 
 	// Start the pair from the site without printer-3, as the agent or an
 	// installer would: rendered files with secrets resolved.
@@ -67,7 +79,7 @@ func TestDHCPOnTheWire(t *testing.T) {
 	nodes := map[string]*keatest.Node{}
 	for _, n := range s.Nodes {
 		f := files[n.Name]
-		nodes[n.Name] = keatest.StartIn(t, w.Server, dirs[n.Name], f[0], f[1], "unix://"+socks[n.Name], "", "")
+		nodes[n.Name] = k.StartIn(t, w.Server, dirs[n.Name], f[0], f[1], "unix://"+socks[n.Name], "", "")
 	}
 	waitPairHealthy(t, nodes)
 	ctx := context.Background()
@@ -110,7 +122,7 @@ func TestDHCPOnTheWire(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v\n%s", name, err, out)
 		}
-		t.Logf("%s (%v): DISCOVER-OFFER %+v, REQUEST-ACK %+v", name, took.Round(time.Millisecond), stats["DISCOVER-OFFER"], stats["REQUEST-ACK"])
+		t.Logf("%s, %s (%v): DISCOVER-OFFER %+v, REQUEST-ACK %+v", k, name, took.Round(time.Millisecond), stats["DISCOVER-OFFER"], stats["REQUEST-ACK"])
 		return stats
 	}
 	noop := measure("no-op deploy", func() {
@@ -144,7 +156,7 @@ func TestDHCPOnTheWire(t *testing.T) {
 				ts[i].Config, ts[i].Want = v.Dhcp4, nil
 			}
 		}
-		res, err := deploy.Run(ctx, ts, deploy.Options{Version: "2.2", HA: true, HATimeout: time.Minute})
+		res, err := deploy.Run(ctx, ts, deploy.Options{Version: k.Line, HA: true, HATimeout: time.Minute})
 		if err != nil || strings.Join(res.Order, ",") != "kea-b" {
 			t.Fatalf("standby step: %v %+v", err, res)
 		}
