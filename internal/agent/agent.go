@@ -290,6 +290,11 @@ func (a *Agent) pass(ctx context.Context) error {
 	return err
 }
 
+// keaFile: a config file the agent replaces keeps its owner, group and
+// mode — Kea's service user (_kea on Debian) reads it, and config-write
+// writes it; a new one is root's alone.
+var keaFile = artifact.Owner{Mode: 0o640, GID: -1, Keep: true}
+
 // apply writes the file, sets the config and confirms; any failure puts
 // back the previous file and configuration.
 func (a *Agent) apply(ctx context.Context, snap Snapshot, file []byte, want json.RawMessage, wantSite *model.Site, previous json.RawMessage) error {
@@ -299,7 +304,7 @@ func (a *Agent) apply(ctx context.Context, snap Snapshot, file []byte, want json
 		rctx := context.WithoutCancel(ctx)
 		var errs []error
 		if readErr == nil {
-			if err := artifact.WriteFileAtomic(path, old, 0o640); err != nil {
+			if err := artifact.WriteFileAtomicAs(path, old, keaFile); err != nil {
 				errs = append(errs, err)
 			}
 		}
@@ -384,7 +389,7 @@ func (a *Agent) writeFiles(snap Snapshot, dhcp4 []byte) error {
 		if cur, err := os.ReadFile(path); err == nil && bytes.Equal(cur, data) {
 			return nil
 		}
-		return artifact.WriteFileAtomic(path, data, 0o640)
+		return artifact.WriteFileAtomicAs(path, data, keaFile)
 	}
 	if err := write(a.cfg.Kea.ConfigFile, dhcp4); err != nil {
 		return err

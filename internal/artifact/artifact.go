@@ -348,7 +348,31 @@ func ParseManifest(b []byte) (Manifest, error) {
 // reader (Kea restarting, say) sees the old file or the new one, never a
 // part of either.
 func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
+	return WriteFileAtomicAs(path, data, Owner{Mode: mode, GID: -1})
+}
+
+// Owner is who a written file belongs to.
+type Owner struct {
+	// Mode of the file.
+	Mode os.FileMode
+	// GID is the file's group; -1 leaves the writer's.
+	GID int
+	// Keep: a file being replaced keeps its owner, group and mode, and
+	// Mode and GID apply only to a new file. A config file Kea's service
+	// user reads (and config-write writes) must stay that way.
+	Keep bool
+}
+
+// WriteFileAtomicAs is WriteFileAtomic with the file's group and mode.
+func WriteFileAtomicAs(path string, data []byte, o Owner) error {
 	dir := filepath.Dir(path)
+	uid := -1
+	if o.Keep {
+		if st, err := os.Stat(path); err == nil {
+			o.Mode = st.Mode().Perm()
+			uid, o.GID = fileOwner(st)
+		}
+	}
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".new-")
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
@@ -359,7 +383,12 @@ func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
 		os.Remove(tmp)
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err := f.Chmod(mode); err != nil {
+	if uid >= 0 || o.GID >= 0 {
+		if err := f.Chown(uid, o.GID); err != nil {
+			return fail(err)
+		}
+	}
+	if err := f.Chmod(o.Mode); err != nil {
 		return fail(err)
 	}
 	if _, err := f.Write(data); err != nil {

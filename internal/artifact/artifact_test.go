@@ -99,3 +99,31 @@ func TestWriteRefusesTheRoot(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// A config file the agent replaces keeps its group and mode: Kea's
+// service user reads it (and config-write writes it) through them.
+func TestWriteFileAtomicKeepsOwner(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("changing a file's group needs root")
+	}
+	p := filepath.Join(t.TempDir(), "kea-dhcp4.conf")
+	os.WriteFile(p, []byte("old"), 0o600)
+	os.Chown(p, 0, 4242)
+	os.Chmod(p, 0o660)
+	if err := WriteFileAtomicAs(p, []byte("new"), Owner{Mode: 0o640, GID: -1, Keep: true}); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := os.Stat(p)
+	if uid, gid := fileOwner(st); st.Mode().Perm() != 0o660 || gid != 4242 || uid != 0 {
+		t.Errorf("after the write: %v %d:%d; want 0660 0:4242", st.Mode().Perm(), uid, gid)
+	}
+	// A new file takes the given mode and group.
+	q := filepath.Join(filepath.Dir(p), "new.conf")
+	if err := WriteFileAtomicAs(q, []byte("x"), Owner{Mode: 0o660, GID: 4243, Keep: true}); err != nil {
+		t.Fatal(err)
+	}
+	st, _ = os.Stat(q)
+	if _, gid := fileOwner(st); st.Mode().Perm() != 0o660 || gid != 4243 {
+		t.Errorf("new file: %v gid %d", st.Mode().Perm(), gid)
+	}
+}

@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -20,6 +23,13 @@ type InstallArgs struct {
 	From string
 	Node string
 	Dir  string
+	// Names: "conf" writes kea-dhcp4.conf and kea-ctrl-agent.conf, the
+	// files Debian's (and ISC's) units start; "json" keeps the render's.
+	Names string
+	// Group owns the files, so Kea's service user reads them and
+	// config-write can persist: "auto" (_kea, else kea), a name or a GID,
+	// or "" for root only.
+	Group string
 }
 
 func newInstallCmd(stdout io.Writer) *cobra.Command {
@@ -30,8 +40,14 @@ func newInstallCmd(stdout io.Writer) *cobra.Command {
 		Long: `install-config takes a node's files from a render directory, checks each
 against the manifest's sha256, resolves the secret placeholders from the
 environment or files, and writes them into Kea's configuration directory
-atomically (mode 0640: they now hold secrets). Use it to give a new node its
-first configuration, or where neither deploy nor keaops-agent may run.
+atomically, under the names the distribution's units start
+(kea-dhcp4.conf, kea-ctrl-agent.conf). They hold secrets, so they are
+never world-readable: owner root, group Kea's (_kea on Debian and Ubuntu,
+kea on RPM systems), mode 0660 — readable by the daemon, which runs as
+that group's user, and writable, so that config-write (which keaops
+deploy sends after each change) can persist what runs. Use it to give a
+new node its first configuration, or where neither deploy nor keaops-agent
+may run.
 
 Kea reads the files when it starts or on config-reload; install-config
 does not talk to Kea.
@@ -46,6 +62,8 @@ resolved, or a write failed (files already there are left as they were).`,
 	cmd.Flags().StringVar(&a.From, "from", "rendered", "the render directory")
 	cmd.Flags().StringVar(&a.Node, "node", "", "the node whose files to install (required)")
 	cmd.Flags().StringVar(&a.Dir, "dir", "/etc/kea", "Kea's configuration directory")
+	cmd.Flags().StringVar(&a.Names, "names", "conf", "file names: conf (kea-dhcp4.conf, as the distributions' units start) or json (the render's)")
+	cmd.Flags().StringVar(&a.Group, "group", "auto", `group of the files: auto (_kea, else kea), a name or a GID, or "" for root only`)
 	_ = cmd.MarkFlagRequired("node")
 	return cmd
 }
@@ -78,6 +96,13 @@ func Install(_ context.Context, a InstallArgs, out io.Writer) (int, error) {
 			return ExitProblems, err
 		}
 	}
+	if a.Names != "conf" && a.Names != "json" {
+		return ExitProblems, fmt.Errorf("--names %q: want conf or json", a.Names)
+	}
+	owner, err := configOwner(a.Group)
+	if err != nil {
+		return ExitProblems, err
+	}
 	if err := os.MkdirAll(a.Dir, 0o750); err != nil {
 		return ExitProblems, fmt.Errorf("creating %s: %w", a.Dir, err)
 	}
@@ -87,10 +112,52 @@ func Install(_ context.Context, a InstallArgs, out io.Writer) (int, error) {
 	}
 	slices.Sort(names)
 	for _, name := range names {
-		if err := artifact.WriteFileAtomic(filepath.Join(a.Dir, name), resolved[name], 0o640); err != nil {
+		dst := name
+		if a.Names == "conf" {
+			dst = strings.TrimSuffix(name, ".json") + ".conf"
+		}
+		if err := artifact.WriteFileAtomicAs(filepath.Join(a.Dir, dst), resolved[name], owner); err != nil {
 			return ExitProblems, err
 		}
-		fmt.Fprintf(out, "installed %s\n", filepath.Join(a.Dir, name))
+		fmt.Fprintf(out, "installed %s (mode %v, group %s)\n", filepath.Join(a.Dir, dst), owner.Mode, groupName(owner.GID))
 	}
 	return ExitOK, nil
+}
+
+// configOwner: Kea's group may read and write (config-write), nobody else
+// may read; without a group, root alone.
+func configOwner(group string) (artifact.Owner, error) {
+	if group == "auto" {
+		for _, g := range []string{"_kea", "kea"} {
+			if grp, err := user.LookupGroup(g); err == nil {
+				group = grp.Gid
+				break
+			}
+		}
+		if group == "auto" {
+			group = ""
+		}
+	}
+	if group == "" {
+		return artifact.Owner{Mode: 0o600, GID: -1}, nil
+	}
+	gid, err := strconv.Atoi(group)
+	if err != nil {
+		grp, lerr := user.LookupGroup(group)
+		if lerr != nil {
+			return artifact.Owner{}, fmt.Errorf("--group %s: %w", group, lerr)
+		}
+		gid, _ = strconv.Atoi(grp.Gid)
+	}
+	return artifact.Owner{Mode: 0o660, GID: gid}, nil
+}
+
+func groupName(gid int) string {
+	if gid < 0 {
+		return "root"
+	}
+	if g, err := user.LookupGroupId(strconv.Itoa(gid)); err == nil {
+		return g.Name
+	}
+	return strconv.Itoa(gid)
 }

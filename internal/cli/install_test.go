@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"os/user"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/keaops/keaops/internal/artifact"
@@ -37,9 +40,23 @@ func TestInstallConfig(t *testing.T) {
 		if code != ExitOK {
 			t.Fatalf("exit %d\n%s", code, out)
 		}
-		data, err := os.ReadFile(filepath.Join(dir, "kea-dhcp4.json"))
+		// Under the names Debian's units start, never world-readable, in
+		// Kea's group (read by the daemon, written by config-write).
+		p := filepath.Join(dir, "kea-dhcp4.conf")
+		data, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
+		}
+		st, _ := os.Stat(p)
+		if grp, err := user.LookupGroup("_kea"); err == nil {
+			if gid := strconv.Itoa(int(st.Sys().(*syscall.Stat_t).Gid)); st.Mode().Perm() != 0o660 || gid != grp.Gid {
+				t.Errorf("mode %v, gid %s; want 0660 and _kea (%s)", st.Mode().Perm(), gid, grp.Gid)
+			}
+		} else if st.Mode().Perm() != 0o600 {
+			t.Errorf("no Kea group here: mode %v, want 0600", st.Mode().Perm())
+		}
+		if _, err := os.Stat(filepath.Join(dir, "kea-ctrl-agent.conf")); err != nil {
+			t.Error(err)
 		}
 		if !bytes.Contains(data, []byte(`"basic-auth-password": "pa\"ss"`)) || bytes.Contains(data, []byte("${keaops-secret:")) {
 			t.Errorf("secrets not resolved in place:\n%s", data)

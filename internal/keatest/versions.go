@@ -5,9 +5,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Kea is one Kea installation the tests can run: the machine's own (2.2
@@ -138,4 +140,58 @@ func For(t testing.TB, line string) Kea {
 	}
 	t.Fatalf("no Kea %s here", line)
 	return Kea{}
+}
+
+// DebianDirs are the directories Debian's units give Kea, each bound from a
+// test directory: /etc/kea, /run/kea, /var/lib/kea, /var/log/kea.
+type DebianDirs struct{ Etc, Run, Lib, Log string }
+
+// ServiceUser is the uid and gid of _kea in this installation's root
+// filesystem (they differ between Debian releases).
+func (k Kea) ServiceUser(t testing.TB) (uid, gid int) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(k.Root, "etc/passwd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Split(l, ":")
+		if len(f) > 3 && f[0] == "_kea" {
+			u, _ := strconv.Atoi(f[2])
+			g, _ := strconv.Atoi(f[3])
+			return u, g
+		}
+	}
+	t.Fatalf("no _kea user in %s", k.Root)
+	return 0, 0
+}
+
+// StartDebian starts kea-dhcp4 as Debian's unit does — as _kea, from
+// /etc/kea/kea-dhcp4.conf, with its sockets, leases and logs in /run/kea,
+// /var/lib/kea and /var/log/kea — inside this root filesystem, with the
+// test's directories bound over those (in a private mount namespace, so
+// the root filesystem itself is untouched). Only for root filesystems:
+// the machine's own Kea directories are never used by the tests.
+func (k Kea) StartDebian(t testing.TB, d DebianDirs) *Node {
+	t.Helper()
+	if k.Root == "" {
+		t.Fatal("StartDebian runs Kea from a root filesystem only")
+	}
+	script := `set -e; r=$0; mount --bind "$1" "$r/etc/kea"; mount --bind "$2" "$r/run/kea"; mount --bind "$3" "$r/var/lib/kea"; mount --bind "$4" "$r/var/log/kea"; ` +
+		`mount -t proc proc "$r/proc"; mount --rbind /dev "$r/dev"; exec chroot --userspec=_kea:_kea "$r" /usr/sbin/kea-dhcp4 -c /etc/kea/kea-dhcp4.conf`
+	cmd := exec.Command("unshare", "-m", "sh", "-c", script, k.Root, d.Etc, d.Run, d.Lib, d.Log)
+	cmd.Env = append(os.Environ(), "KEA_LOCKFILE_DIR=/run/kea", "KEA_PIDFILE_DIR=/run/kea")
+	p := &proc{name: "kea-dhcp4", cmd: cmd, exited: make(chan struct{}), log: filepath.Join(t.TempDir(), "kea-dhcp4.out")}
+	out, err := os.Create(p.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = cmd.Wait(); out.Close(); close(p.exited) }()
+	t.Cleanup(p.stop)
+	waitFile(d.Run, 5*time.Second)
+	return &Node{URL: "unix://" + filepath.Join(d.Run, "kea4-ctrl-socket"), procs: []*proc{p}}
 }

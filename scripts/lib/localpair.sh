@@ -36,7 +36,7 @@ lp_start() {
     "$keaops" install-config --from "$work/rendered-start" --node "$node" --dir "$work/$node" >/dev/null
     for daemon in kea-dhcp4 kea-ctrl-agent; do
       (cd "$work/$node" && exec env KEA_PIDFILE_DIR="$work/$node/run" KEA_LOCKFILE_DIR="$work/$node/run" \
-        "$daemon" -c "$work/$node/$daemon.json" >"$work/$node/log/$daemon.out" 2>&1) &
+        "$daemon" -c "$work/$node/$daemon.conf" >"$work/$node/log/$daemon.out" 2>&1) &
       LP_PIDS+=($!)
     done
   done
