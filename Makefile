@@ -14,8 +14,10 @@ FUZZTIME  ?= 10s
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-example: setup build ## the main job: a local Kea pair, then check, diff, deploy the homelab example, diff, status
-	./scripts/demo.sh
+KEA_VERSION ?= 2.2
+
+example: setup build ## the main job: a local Kea pair (KEA_VERSION=2.2|2.6|3.0), then check, diff, deploy the homelab example, diff, status
+	KEA_VERSION=$(KEA_VERSION) ./scripts/demo.sh
 
 test: setup ## install test dependencies, then run every test with the race detector
 	$(GO) test $(GO_TEST_ARGS) -count=1 -p 1 ./...

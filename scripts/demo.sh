@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job on the bundled example, end to end, on this machine:
-# start a local Kea 2.2 HA pair on 127.0.0.1 (control plane only, in a
+# start a local Kea HA pair on 127.0.0.1 (control plane only, in a
 # temporary directory) running the homelab site *without* its reservations,
 # then check, diff, deploy the homelab example to it, diff again (no
 # changes), deploy again (nothing to do), show both nodes' HA state, and
@@ -8,15 +8,32 @@
 #
 # The homelab site keeps its real addresses; an overrides file points its
 # nodes at the local pair (the same feature staging pairs use).
+#
+# KEA_VERSION picks the Kea: 2.2 (default: the machine's own, Debian
+# bookworm's), 2.6 or 3.0 (from a root filesystem scripts/kea-rootfs.sh
+# builds once, run with chroot; the machine's Kea is not involved).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 keaops=${KEAOPS:-$PWD/bin/keaops}
-site=examples/homelab/keaops.yaml
+version=${KEA_VERSION:-2.2}
 . scripts/lib/localpair.sh
 
 work=$(mktemp -d /tmp/keaops-demo.XXXXXX)
 cleanup() { lp_stop; rm -rf "$work"; }
 trap cleanup EXIT INT TERM
+site=examples/homelab/keaops.yaml
+case $version in
+  2.2) ;;
+  2.6 | 3.0)
+    LP_ROOT=$(scripts/kea-rootfs.sh "$version")
+    # The homelab site, targeting this version.
+    mkdir -p "$work/site"
+    sed "s/^kea-version: .*/kea-version: \"$version\"/" examples/homelab/keaops.yaml >"$work/site/keaops.yaml"
+    cp examples/homelab/subnets.yaml examples/homelab/reservations.yaml "$work/site/"
+    site=$work/site/keaops.yaml
+    ;;
+  *) echo "demo: KEA_VERSION=$version: use 2.2, 2.6 or 3.0" >&2; exit 2 ;;
+esac
 
 # A throwaway password for the local pair; keaops reads it from here.
 export KEA_API_PASSWORD="demo-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
@@ -29,10 +46,10 @@ step "keaops check (the homelab site)"
 
 step "starting a local Kea pair running the homelab site without its reservations"
 mkdir -p "$work/before"
-cp examples/homelab/keaops.yaml examples/homelab/subnets.yaml "$work/before/"
+cp "$site" "$(dirname "$site")/subnets.yaml" "$work/before/"
 echo "reservations: []" >"$work/before/reservations.yaml"
 lp_start "$work" "$work/before/keaops.yaml" kea-primary kea-secondary
-echo "waiting for the pair to reach its HA states (heartbeat-delay is 10 s)..."
+echo "waiting for the pair (Kea $version) to reach its HA states (heartbeat-delay is 10 s)..."
 lp_wait "$work" "$site"
 "$keaops" status --site "$site" --override "$work/local.yaml"
 

@@ -227,3 +227,23 @@ func secretsOf(f File) []artifact.Secret {
 	}
 	return out
 }
+
+// TestHooksShipped pins what each Debian release's Kea ships, which the
+// renderer and the version table rely on: HA and lease_cmds everywhere;
+// host_cmds and subnet_cmds (live reservation and subnet changes) from
+// 3.0 only; the *_cb libraries replaced by mysql/pgsql in 3.0.
+func TestHooksShipped(t *testing.T) {
+	for _, k := range keatest.Versions(t) {
+		hooks := k.Hooks(t)
+		has := func(lib string) bool { return slices.Contains(hooks, "libdhcp_"+lib+".so") }
+		for lib, want := range map[string]bool{
+			"ha": true, "lease_cmds": true,
+			"host_cmds": k.Line == "3.0", "subnet_cmds": k.Line == "3.0",
+			"mysql": k.Line == "3.0", "mysql_cb": k.Line != "3.0",
+		} {
+			if has(lib) != want {
+				t.Errorf("%s: libdhcp_%s.so shipped %v, the version table says %v (%v)", k, lib, has(lib), want, hooks)
+			}
+		}
+	}
+}

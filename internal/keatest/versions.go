@@ -195,3 +195,17 @@ func (k Kea) StartDebian(t testing.TB, d DebianDirs) *Node {
 	waitFile(d.Run, 5*time.Second)
 	return &Node{URL: "unix://" + filepath.Join(d.Run, "kea4-ctrl-socket"), procs: []*proc{p}}
 }
+
+// Hooks lists the hook libraries this installation ships.
+func (k Kea) Hooks(t testing.TB) []string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(k.Root, "/usr/lib/x86_64-linux-gnu/kea/hooks"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Name())
+	}
+	return out
+}

@@ -1,8 +1,12 @@
 # Shell helpers that run a site's Kea pair on this machine: listeners on
 # 127.0.0.1, files under a work directory, started and stopped by PID.
 # Used by scripts/demo.sh and scripts/test-pipelines.sh. Needs $keaops.
+# With LP_ROOT set (a root filesystem from scripts/kea-rootfs.sh), Kea runs
+# from it with chroot, in a private mount namespace that binds /tmp at the
+# same path; the machine's own Kea is not used.
 
 LP_PIDS=()
+LP_ROOT=${LP_ROOT:-}
 
 # lp_overrides WORK NODE...: write WORK/local.yaml pointing NODEs at
 # free-ish 127.0.0.1 ports and files under WORK.
@@ -22,6 +26,7 @@ lp_overrides() {
       control-socket: $work/$node/run/kea4-ctrl.sock
       lease-file: $work/$node/lib/kea-leases4.csv
       log-file: $work/$node/log/kea-dhcp4.log
+    kea-env: {KEA_CONTROL_SOCKET_DIR: $work/$node/run, KEA_DHCP_DATA_DIR: $work/$node/lib, KEA_LOG_FILE_DIR: $work/$node/log}
 YAML
     i=$((i + 1))
   done
@@ -35,8 +40,13 @@ lp_start() {
   for node in "$@"; do
     "$keaops" install-config --from "$work/rendered-start" --node "$node" --dir "$work/$node" >/dev/null
     for daemon in kea-dhcp4 kea-ctrl-agent; do
+      local run=("$daemon")
+      if [ -n "$LP_ROOT" ]; then
+        run=(unshare -m sh -c 'mount --rbind /tmp "$0/tmp" && mount -t proc proc "$0/proc" && mount --rbind /dev "$0/dev" && exec chroot "$0" "$@"' "$LP_ROOT" "$daemon")
+      fi
       (cd "$work/$node" && exec env KEA_PIDFILE_DIR="$work/$node/run" KEA_LOCKFILE_DIR="$work/$node/run" \
-        "$daemon" -c "$work/$node/$daemon.conf" >"$work/$node/log/$daemon.out" 2>&1) &
+        KEA_CONTROL_SOCKET_DIR="$work/$node/run" KEA_DHCP_DATA_DIR="$work/$node/lib" KEA_LOG_FILE_DIR="$work/$node/log" \
+        "${run[@]}" -c "$work/$node/$daemon.conf" >"$work/$node/log/$daemon.out" 2>&1) &
       LP_PIDS+=($!)
     done
   done
