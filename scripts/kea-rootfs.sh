@@ -16,9 +16,12 @@ case $version in
   3.0) suite=forky script=sid ;;   # bookworm's debootstrap has no forky script; sid's fits
   *) echo "kea-rootfs.sh: Kea $version is not built here (2.6 or 3.0; 2.2 is the machine's own)" >&2; exit 2 ;;
 esac
+# Bumped when the recipe below changes, so that machines rebuild.
+recipe=1
 cache=${KEAOPS_CACHE:-/var/cache/keaops}
 root=$cache/rootfs/$suite
-if [ -e "$root/.keaops-ready" ]; then
+ready() { [ "$(cat "$root/.keaops-ready" 2>/dev/null)" = "$recipe" ]; }
+if ready; then
   echo "$root"
   exit 0
 fi
@@ -36,7 +39,7 @@ fi
 mkdir -p "$cache/rootfs"
 exec 9>"$cache/rootfs/.lock-$suite"
 flock 9   # two test processes building at once: one builds, the other waits
-if [ -e "$root/.keaops-ready" ]; then
+if ready; then
   echo "$root"
   exit 0
 fi
@@ -64,7 +67,8 @@ in_root apt-get clean
 mkdir -p "$tmp/run/kea" "$tmp/var/lib/kea" "$tmp/var/log/kea" "$tmp/tmp"
 chmod 750 "$tmp/run/kea"
 in_root kea-dhcp4 -v >"$tmp/.keaops-kea-version"
-touch "$tmp/.keaops-ready"
+echo "$recipe" >"$tmp/.keaops-ready"
+rm -rf "$root"
 mv "$tmp" "$root"
 mv "$tmp.log" "$root.log"
 echo "kea-rootfs: Kea $(head -1 "$root/.keaops-kea-version") ready in $((SECONDS - start)) s" >&2
