@@ -13,11 +13,10 @@ import (
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/transport"
-	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
-	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
 	"github.com/go-git/go-git/v5/storage/memory"
 
 	"github.com/keaops/keaops/internal/artifact"
+	"github.com/keaops/keaops/internal/gitremote"
 	"github.com/keaops/keaops/internal/safefile"
 )
 
@@ -74,30 +73,17 @@ func newGitSource(c GitSource) (*gitSource, error) {
 	return &gitSource{cfg: c, auth: auth}, nil
 }
 
-// gitAuth is the transport authentication of a Git remote: an SSH key, an
-// HTTPS token read from a file, or none.
+// gitAuth is a remote's authentication, the HTTPS token read from a file.
 func gitAuth(user, tokenFile, sshKeyFile string) (transport.AuthMethod, error) {
-	switch {
-	case sshKeyFile != "":
-		if user == "" {
-			user = "git"
-		}
-		a, err := gitssh.NewPublicKeysFromFile(user, sshKeyFile, "")
-		if err != nil {
-			return nil, fmt.Errorf("git ssh key: %w", err)
-		}
-		return a, nil
-	case tokenFile != "":
-		tok, err := safefile.ReadFile(tokenFile, safefile.Options{Limit: 1 << 20})
+	token := ""
+	if tokenFile != "" && sshKeyFile == "" {
+		b, err := safefile.ReadFile(tokenFile, safefile.Options{Limit: 1 << 20})
 		if err != nil {
 			return nil, fmt.Errorf("git token: %w", err)
 		}
-		if user == "" {
-			user = "keaops"
-		}
-		return &githttp.BasicAuth{Username: user, Password: strings.TrimSpace(string(tok))}, nil
+		token = strings.TrimSpace(string(b))
 	}
-	return nil, nil
+	return gitremote.Auth(user, token, sshKeyFile)
 }
 
 func (s *gitSource) Latest(ctx context.Context, node string) (Snapshot, error) {

@@ -11,8 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/keaops/keaops/internal/gitlock"
+	"github.com/keaops/keaops/internal/gitremote"
 	"github.com/keaops/keaops/internal/model"
-	"github.com/keaops/keaops/internal/publish"
 )
 
 // LockArgs are the credentials for the site's deploy lock (keaops.yaml
@@ -39,7 +39,7 @@ func takeLock(ctx context.Context, site *model.Site, a LockArgs, out io.Writer) 
 		return ctx, func(string) {}, nil
 	}
 	d := site.DeployLock
-	auth, err := publish.Options{User: a.User, Password: os.Getenv(a.TokenEnv), SSHKeyFile: a.SSHKeyFile}.Auth()
+	auth, err := gitremote.Auth(a.User, os.Getenv(a.TokenEnv), a.SSHKeyFile)
 	if err != nil {
 		return nil, nil, fmt.Errorf("deploy lock credentials: %w", err)
 	}

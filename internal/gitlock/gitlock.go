@@ -35,6 +35,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/go-git/go-git/v5/storage/memory"
+
+	"github.com/keaops/keaops/internal/gitremote"
 )
 
 // File is the lock's file in the branch.
@@ -158,10 +160,10 @@ func (l *Lease) read(ctx context.Context) (plumbing.Hash, *State, error) {
 		RefSpecs: []config.RefSpec{config.RefSpec("+" + l.o.ref().String() + ":" + remoteRef.String())}})
 	switch {
 	case err == nil || errors.Is(err, git.NoErrAlreadyUpToDate):
-	case isMissingRef(err):
+	case gitremote.MissingRef(err):
 		return plumbing.ZeroHash, nil, nil
 	default:
-		return plumbing.ZeroHash, nil, fmt.Errorf("reading the deploy lock %s from %s: %w", l.o.Branch, redact(l.o.Remote), err)
+		return plumbing.ZeroHash, nil, fmt.Errorf("reading the deploy lock %s from %s: %w", l.o.Branch, gitremote.Redact(l.o.Remote), err)
 	}
 	ref, err := l.repo.Reference(remoteRef, true)
 	if err != nil {
@@ -238,7 +240,7 @@ func (l *Lease) push(ctx context.Context, parent plumbing.Hash, st State, msg st
 	case isRace(err):
 		return errRace
 	default:
-		return fmt.Errorf("writing the deploy lock %s to %s: %w", l.o.Branch, redact(l.o.Remote), err)
+		return fmt.Errorf("writing the deploy lock %s to %s: %w", l.o.Branch, gitremote.Redact(l.o.Remote), err)
 	}
 	l.mu.Lock()
 	l.tip, l.state = ch, st
@@ -335,11 +337,6 @@ func (l *Lease) Expires() time.Time {
 	return l.state.Expires
 }
 
-func isMissingRef(err error) bool {
-	return errors.Is(err, git.NoMatchingRefSpecError{}) || strings.Contains(err.Error(), "couldn't find remote ref") ||
-		errors.Is(err, transport.ErrEmptyRemoteRepository)
-}
-
 // isRace: the push was refused because the branch is no longer at the
 // tip that was read (go-git's own check, or the server's).
 func isRace(err error) bool {
@@ -347,13 +344,6 @@ func isRace(err error) bool {
 	return strings.Contains(s, "non-fast-forward") || strings.Contains(s, "fetch first") ||
 		strings.Contains(s, "failed to update ref") || strings.Contains(s, "stale info") ||
 		strings.Contains(s, "cannot lock ref") || strings.Contains(s, "reference already exists")
-}
-
-func redact(remote string) string {
-	if i := strings.Index(remote, "@"); i > 0 && strings.Contains(remote[:i], "://") {
-		return remote[:strings.Index(remote, "://")+3] + "xxxxx" + remote[i:]
-	}
-	return remote
 }
 
 // DefaultBranch is the lock branch of a pair: one per set of node names,

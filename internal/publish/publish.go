@@ -25,11 +25,10 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/transport"
-	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
-	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
 	"github.com/go-git/go-git/v5/storage/memory"
 
 	"github.com/keaops/keaops/internal/artifact"
+	"github.com/keaops/keaops/internal/gitremote"
 )
 
 // Options say where to publish.
@@ -51,21 +50,7 @@ type Options struct {
 
 // Auth returns the transport authentication the options describe.
 func (o Options) Auth() (transport.AuthMethod, error) {
-	switch {
-	case o.SSHKeyFile != "":
-		user := o.User
-		if user == "" {
-			user = "git"
-		}
-		return gitssh.NewPublicKeysFromFile(user, o.SSHKeyFile, "")
-	case o.Password != "":
-		user := o.User
-		if user == "" {
-			user = "keaops" // GitLab and GitHub take any user with a token
-		}
-		return &githttp.BasicAuth{Username: user, Password: o.Password}, nil
-	}
-	return nil, nil
+	return gitremote.Auth(o.User, o.Password, o.SSHKeyFile)
 }
 
 // Result says what a publish did.
@@ -125,13 +110,13 @@ func Publish(ctx context.Context, renderDir string, o Options) (Result, error) {
 		if err := wt.Checkout(&git.CheckoutOptions{Branch: branch, Force: true}); err != nil {
 			return Result{}, fmt.Errorf("checking out %s: %w", o.Branch, err)
 		}
-	case isMissingRef(err):
+	case gitremote.MissingRef(err):
 		// A new branch: its first commit has no parent.
 		if err := repo.Storer.SetReference(plumbing.NewSymbolicReference(plumbing.HEAD, branch)); err != nil {
 			return Result{}, err
 		}
 	default:
-		return Result{}, fmt.Errorf("fetching %s from %s: %w", o.Branch, redact(o.Remote), err)
+		return Result{}, fmt.Errorf("fetching %s from %s: %w", o.Branch, gitremote.Redact(o.Remote), err)
 	}
 
 	prefix := strings.Trim(path.Clean("/"+filepath.ToSlash(o.Path)), "/")
@@ -233,23 +218,11 @@ func stage(wt *git.Worktree) (bool, error) {
 	return status.IsClean(), nil
 }
 
-func isMissingRef(err error) bool {
-	return errors.Is(err, git.NoMatchingRefSpecError{}) || strings.Contains(err.Error(), "couldn't find remote ref") ||
-		errors.Is(err, transport.ErrEmptyRemoteRepository)
-}
-
 func short(rev string) string {
 	if len(rev) >= 40 && !strings.Contains(rev[:40], " ") {
 		return rev[:12] + rev[40:]
 	}
 	return rev
-}
-
-func redact(remote string) string {
-	if i := strings.Index(remote, "@"); i > 0 && strings.Contains(remote[:i], "://") {
-		return remote[:strings.Index(remote, "://")+3] + "xxxxx" + remote[i:]
-	}
-	return remote
 }
 
 // removeTree deletes everything under prefix ("" = the whole tree).
