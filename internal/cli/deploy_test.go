@@ -284,6 +284,32 @@ func deployPair(t *testing.T, k keatest.Kea) {
 		}
 	})
 
+	// A deploy killed between the standby's config-set and its
+	// config-write: the standby runs the new config, its file holds the
+	// old one. The next deploy finds it unchanged, and still persists it.
+	t.Run("a node left unpersisted is persisted by the next deploy", func(t *testing.T) {
+		appendReservation(t, site, "  - {hostname: cam-3, hw-address: \"02:42:ac:11:00:0c\", ip-address: 10.30.30.62}\n")
+		_, files := renderedFiles(t, site)
+		var cfg map[string]any
+		json.Unmarshal(files["kea-b"][0], &cfg)
+		if a, err := nodes["kea-b"].Command(context.Background(), "config-set", cfg); err != nil || a.Result != 0 {
+			t.Fatalf("config-set as the killed deploy sent it: %v %+v", err, a)
+		}
+		file := filepath.Join(dirs["kea-b"].Root, "kea-dhcp4.json")
+		if b, _ := os.ReadFile(file); strings.Contains(string(b), "02:42:ac:11:00:0c") {
+			t.Fatal("the file already holds the change: the test does not test")
+		}
+		waitPairHealthy(t, nodes)
+		code, out := run(t, "deploy", "-s", site, "--yes")
+		if code != ExitOK || !strings.Contains(out, "kea-b: unchanged") || !strings.Contains(out, "kea-a: deployed") {
+			t.Fatalf("deploy: exit %d\n%s", code, out)
+		}
+		if b, _ := os.ReadFile(file); !strings.Contains(string(b), "02:42:ac:11:00:0c") {
+			t.Errorf("kea-b's file still lacks what it runs: a restart would bring back the old config")
+		}
+		waitPairHealthy(t, nodes)
+	})
+
 	t.Run("dry run changes nothing", func(t *testing.T) {
 		appendReservation(t, site, "  - {hostname: cam-2, hw-address: \"02:42:ac:11:00:0a\", ip-address: 10.30.30.60}\n")
 		time.Sleep(1100 * time.Millisecond)
