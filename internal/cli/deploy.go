@@ -5,16 +5,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/gofrs/flock"
 	"github.com/spf13/cobra"
 
 	"github.com/keaops/keaops/generators/kea"
@@ -237,16 +236,14 @@ func lockPair(site *model.Site, conn ConnArgs) (func(), error) {
 	slices.Sort(ends)
 	sum := sha256.Sum256([]byte(strings.Join(ends, "\n")))
 	path := filepath.Join(os.TempDir(), "keaops-deploy-"+hex.EncodeToString(sum[:6])+".lock")
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	// gofrs/flock: flock(2) where there is one, LockFileEx on Windows.
+	lock := flock.New(path)
+	ok, err := lock.TryLock()
 	if err != nil {
-		return nil, fmt.Errorf("creating the deploy lock: %w", err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("another keaops deploy to this pair is running on this machine (lock %s)", path)
-		}
 		return nil, fmt.Errorf("locking %s: %w", path, err)
 	}
-	return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+	if !ok {
+		return nil, fmt.Errorf("another keaops deploy to this pair is running on this machine (lock %s)", path)
+	}
+	return func() { _ = lock.Unlock() }, nil
 }

@@ -135,3 +135,26 @@ func writeManifest(t *testing.T, dir string, m artifact.Manifest) {
 		t.Fatal(err)
 	}
 }
+
+// Two deploys of one pair from this machine: the second is refused by the
+// per-machine lock (on every platform: gofrs/flock).
+func TestMachineLock(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	site, _, err := LoadAndValidate(context.Background(), SiteArgs{Site: filepath.Join(copyExample(t, "homelab"), "keaops.yaml")})
+	if err != nil || site == nil {
+		t.Fatal(err)
+	}
+	unlock, err := lockPair(site, ConnArgs{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lockPair(site, ConnArgs{}); err == nil || !strings.Contains(err.Error(), "another keaops deploy to this pair is running on this machine") {
+		t.Errorf("second lock: %v", err)
+	}
+	unlock()
+	again, err := lockPair(site, ConnArgs{})
+	if err != nil {
+		t.Fatalf("after the first was released: %v", err)
+	}
+	again()
+}
