@@ -25,9 +25,9 @@ test: setup ## install test dependencies, then run every test with the race dete
 test-pipelines: setup build ## run the GitLab CI template for real with gitlab-ci-local (installs it from npm when missing)
 	./scripts/test-pipelines.sh
 
-build: ## build bin/keaops and bin/keaops-agent
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/keaops ./cmd/keaops
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/keaops-agent ./cmd/keaops-agent
+build: ## build bin/keaops and bin/keaops-agent (static: no cgo)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/keaops ./cmd/keaops
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/keaops-agent ./cmd/keaops-agent
 
 bench: ## run the benchmarks (large synthetic sites)
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./...
