@@ -14,7 +14,7 @@ FUZZTIME  ?= 10s
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-KEA_VERSION ?= 2.2
+KEA_VERSION ?=
 
 example: setup build ## the main job: a local Kea pair (KEA_VERSION=2.2|2.6|3.0), then check, diff, deploy the homelab example, diff, status
 	KEA_VERSION=$(KEA_VERSION) ./scripts/demo.sh

@@ -9,13 +9,19 @@
 # The homelab site keeps its real addresses; an overrides file points its
 # nodes at the local pair (the same feature staging pairs use).
 #
-# KEA_VERSION picks the Kea: 2.2 (default: the machine's own, Debian
-# bookworm's), 2.6 or 3.0 (from a root filesystem scripts/kea-rootfs.sh
-# builds once, run with chroot; the machine's Kea is not involved).
+# KEA_VERSION picks the Kea: 2.2 (the machine's own, Debian bookworm's,
+# and the default when the machine has that line), 2.6 or 3.0 (from a
+# root filesystem scripts/kea-rootfs.sh builds once, run with chroot; the
+# machine's Kea is not involved).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 keaops=${KEAOPS:-$PWD/bin/keaops}
-version=${KEA_VERSION:-2.2}
+# Default: the line the machine's own Kea is (Debian 12 installs 2.2).
+version=${KEA_VERSION:-}
+if [ -z "$version" ]; then
+  version=$(kea-dhcp4 -v 2>/dev/null | cut -d. -f1-2 || true)
+  version=${version:-2.2}
+fi
 . scripts/lib/localpair.sh
 
 work=$(mktemp -d /tmp/keaops-demo.XXXXXX)
