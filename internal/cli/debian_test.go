@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -98,5 +97,5 @@ nodes:
 	if code, out := run(t, "diff", "-s", site, "--exit-code", "--endpoint", endpoint); code != ExitOK {
 		t.Errorf("after a restart the node does not run what was deployed: exit %d\n%s", code, out)
 	}
-	t.Log(fmt.Sprintf("%s on Debian's layout: install-config, deploy with config-write, restart: ok", k))
+	t.Logf("%s on Debian's layout: install-config, deploy with config-write, restart: ok", k)
 }

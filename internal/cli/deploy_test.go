@@ -17,13 +17,8 @@ import (
 	"github.com/keaops/keaops/internal/keatest"
 )
 
-// livePair writes a hot-standby site whose two nodes run on this machine
-// with fast timers, for the machine's own Kea.
-func livePair(t *testing.T) (string, map[string]keatest.Dirs) {
-	return livePairFor(t, keatest.Host(t))
-}
-
-// livePairFor is livePair for Kea k.
+// livePairFor writes a hot-standby site whose two nodes run on this
+// machine with fast timers, on Kea k.
 func livePairFor(t *testing.T, k keatest.Kea) (string, map[string]keatest.Dirs) {
 	return pairSiteFor(t, k,
 		"subnets:\n  - {name: IoT, vlan: 30, prefix: 10.30.30.0/24, pools: [10.30.30.100-10.30.30.200], gateway: 10.30.30.1}\n  - {name: Lab, prefix: 10.40.0.0/24, pools: [10.40.0.100-10.40.0.200]}\n",
