@@ -68,3 +68,35 @@ func TestEnvFileResolver(t *testing.T) {
 		t.Error("empty file accepted")
 	}
 }
+
+// FuzzResolveSecrets: any file and any offsets a manifest could list (it
+// comes from a Git branch an attacker may write) give an error or a file
+// with no placeholder left — never a panic, never a partial substitution.
+func FuzzResolveSecrets(f *testing.F) {
+	f.Add([]byte(`{"p": "${keaops-secret:env:A}"}`), 6, "env:A")
+	f.Add([]byte(`"${keaops-secret:env:A}"`), 0, "env:A")
+	f.Add([]byte(`x`), -1, "")
+	f.Add([]byte(`{"p": "${keaops-secret:env:A}", "q": "${keaops-secret:env:A}"}`), 6, "env:A")
+	f.Fuzz(func(t *testing.T, data []byte, offset int, ref string) {
+		out, err := ResolveSecrets(data, []Secret{{Offset: offset, Ref: ref}}, func(string) (string, error) { return "v", nil })
+		if err == nil && strings.Contains(string(out), "${keaops-secret:") {
+			t.Fatalf("resolved %q at %d into %q: a placeholder is left", data, offset, out)
+		}
+	})
+}
+
+func FuzzParseManifest(f *testing.F) {
+	f.Add([]byte(`{"format": 2, "nodes": {"a": {"files": {"kea-dhcp4.json": {"sha256": "00", "size": 1, "secrets": [{"offset": 3, "ref": "env:A"}]}}}}}`))
+	f.Add([]byte(`{"format": 1}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := ParseManifest(b)
+		if err != nil {
+			return
+		}
+		for node, n := range m.Nodes {
+			for name := range n.Files {
+				_, _ = m.Resolve(node, name, b, func(string) (string, error) { return "v", nil })
+			}
+		}
+	})
+}
