@@ -43,19 +43,15 @@ func newMetrics() *metrics {
 	return m
 }
 
-func (m *metrics) setDrift(d bool) {
-	if d {
-		m.drift.Set(1)
-	} else {
-		m.drift.Set(0)
-	}
-}
+func (m *metrics) setDrift(d bool) { set01(m.drift, d) }
 
-func (m *metrics) setResponding(ok bool) {
-	if ok {
-		m.responding.Set(1)
+func (m *metrics) setResponding(ok bool) { set01(m.responding, ok) }
+
+func set01(g prometheus.Gauge, on bool) {
+	if on {
+		g.Set(1)
 	} else {
-		m.responding.Set(0)
+		g.Set(0)
 	}
 }
 

@@ -43,12 +43,18 @@ func getStatus(url string) (agent.Status, error) {
 // from a directory, reloads its configuration on SIGHUP and stops cleanly
 // on SIGTERM.
 func TestAgentBinary(t *testing.T) {
-	keatest.Require(t)
+	versions := keatest.Versions(t)
 	bin := filepath.Join(t.TempDir(), "keaops-agent")
 	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/keaops-agent").CombinedOutput(); err != nil {
 		t.Fatalf("building keaops-agent: %v\n%s", err, out)
 	}
-	site, dirs := liveSite(t, "reservations:\n  - {hostname: printer-3, hw-address: \"02:42:ac:11:00:07\", ip-address: 10.30.30.57}\n")
+	for _, k := range versions {
+		t.Run(k.Line, func(t *testing.T) { agentBinary(t, k, bin) })
+	}
+}
+
+func agentBinary(t *testing.T, k keatest.Kea, bin string) {
+	site, dirs := liveSite(t, k, "reservations:\n  - {hostname: printer-3, hw-address: \"02:42:ac:11:00:07\", ip-address: 10.30.30.57}\n")
 	kea := startRendered(t, site, map[string]keatest.Dirs{"kea-solo": dirs})["kea-solo"]
 	appendReservation(t, site, "  - {hostname: printer-4, hw-address: \"02:42:ac:11:00:08\", ip-address: 10.30.30.58}\n")
 	rendered := filepath.Join(t.TempDir(), "rendered")

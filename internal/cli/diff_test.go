@@ -13,7 +13,13 @@ import (
 )
 
 func TestDiffLive(t *testing.T) {
-	site, dirs := liveSite(t, "reservations:\n  - {hostname: printer-3, hw-address: \"02:42:ac:11:00:07\", ip-address: 10.30.30.57}\n")
+	for _, k := range keatest.Versions(t) {
+		t.Run(k.Line, func(t *testing.T) { diffLive(t, k) })
+	}
+}
+
+func diffLive(t *testing.T, k keatest.Kea) {
+	site, dirs := liveSite(t, k, "reservations:\n  - {hostname: printer-3, hw-address: \"02:42:ac:11:00:07\", ip-address: 10.30.30.57}\n")
 	startRendered(t, site, map[string]keatest.Dirs{"kea-solo": dirs})
 
 	code, out := run(t, "diff", "-s", site, "--exit-code")

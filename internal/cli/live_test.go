@@ -18,11 +18,11 @@ const livePassword = "keaops-live-Pa55"
 // liveSite writes a one-node site whose node runs on this machine: control
 // agent on a free port, files in the test's directory. It returns the site
 // file's path and the node's directories.
-func liveSite(t *testing.T, reservations string) (string, keatest.Dirs) {
+func liveSite(t *testing.T, k keatest.Kea, reservations string) (string, keatest.Dirs) {
 	t.Helper()
 	dir := t.TempDir()
 	d := keatest.NewDirs(t, filepath.Join(dir, "node"))
-	site := fmt.Sprintf(`kea-version: "2.2"
+	site := fmt.Sprintf(`kea-version: "%s"
 control-auth: {user: kea-api, password: {env: KEAOPS_TEST_PASSWORD}}
 nodes:
   - name: kea-solo
@@ -31,8 +31,9 @@ nodes:
       control-socket: %s
       lease-file: %s
       log-file: %s
+    kea-env: %s
 defaults: {valid-lifetime: 3600}
-`, keatest.FreePort(t), filepath.Join(d.Run, "kea4-ctrl.sock"), filepath.Join(d.Lib, "leases.csv"), filepath.Join(d.Log, "kea-dhcp4.log"))
+`, k.Line, keatest.FreePort(t), filepath.Join(d.Run, "kea4-ctrl.sock"), filepath.Join(d.Lib, "leases.csv"), filepath.Join(d.Log, "kea-dhcp4.log"), d.KeaEnv())
 	os.WriteFile(filepath.Join(dir, "keaops.yaml"), []byte(site), 0o644)
 	os.WriteFile(filepath.Join(dir, "subnets.yaml"), []byte("subnets:\n  - {name: IoT, vlan: 30, prefix: 10.30.30.0/24, pools: [10.30.30.100-10.30.30.200], gateway: 10.30.30.1}\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "reservations.yaml"), []byte(reservations), 0o644)

@@ -66,26 +66,23 @@ func (p *parser) expect(text, what string) error {
 
 // boolExpr: or of ands of (not) primaries; "not" binds tightest, "or"
 // loosest, both left-associative.
-func (p *parser) boolExpr() error {
-	if err := p.andExpr(); err != nil {
+func (p *parser) boolExpr() error { return p.chain(p.andExpr, "or") }
+
+func (p *parser) andExpr() error { return p.chain(p.notExpr, "and") }
+
+// chain parses operand (op operand)*; more, the rest after a first
+// operand already parsed.
+func (p *parser) chain(operand func() error, op string) error {
+	if err := operand(); err != nil {
 		return err
 	}
-	for p.is("or") {
-		p.next()
-		if err := p.andExpr(); err != nil {
-			return err
-		}
-	}
-	return nil
+	return p.more(operand, op)
 }
 
-func (p *parser) andExpr() error {
-	if err := p.notExpr(); err != nil {
-		return err
-	}
-	for p.is("and") {
+func (p *parser) more(operand func() error, op string) error {
+	for p.is(op) {
 		p.next()
-		if err := p.notExpr(); err != nil {
+		if err := operand(); err != nil {
 			return err
 		}
 	}
@@ -134,11 +131,8 @@ func (p *parser) boolPrimary() error {
 	if err != nil || isBool {
 		return err
 	}
-	for p.is("+") {
-		p.next()
-		if err := p.stringTerm(); err != nil {
-			return err
-		}
+	if err := p.more(p.stringTerm, "+"); err != nil {
+		return err
 	}
 	if !p.is("==") {
 		return errAt(p.peek().at, "expected == to compare the value with another, found %s: a value alone is not a condition", p.peek())
@@ -148,18 +142,7 @@ func (p *parser) boolPrimary() error {
 }
 
 // stringExpr is one or more string terms joined by +.
-func (p *parser) stringExpr() error {
-	if err := p.stringTerm(); err != nil {
-		return err
-	}
-	for p.is("+") {
-		p.next()
-		if err := p.stringTerm(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func (p *parser) stringExpr() error { return p.chain(p.stringTerm, "+") }
 
 // stringTerm is a value: a term that is not an .exists test.
 func (p *parser) stringTerm() error {

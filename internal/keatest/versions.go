@@ -2,6 +2,7 @@ package keatest
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,7 +56,7 @@ func Host(t testing.TB) Kea {
 		out, err := exec.Command("kea-dhcp4", "-v").Output()
 		hostErr = err
 		v := strings.TrimSpace(string(out))
-		hostKea = Kea{Line: line(v), Version: v}
+		hostKea = Kea{Line: lineOf(v), Version: v}
 	})
 	if hostErr != nil {
 		t.Fatalf("kea-dhcp4 -v: %v", hostErr)
@@ -63,7 +64,7 @@ func Host(t testing.TB) Kea {
 	return hostKea
 }
 
-func line(v string) string {
+func lineOf(v string) string {
 	parts := strings.SplitN(v, ".", 3)
 	if len(parts) < 2 {
 		return v
@@ -78,10 +79,9 @@ func Versions(t testing.TB) []Kea {
 	t.Helper()
 	out := []Kea{Host(t)}
 	for _, s := range rootfsSuites {
-		root := filepath.Join(RootfsDir(), s.suite)
-		v, err := os.ReadFile(filepath.Join(root, ".keaops-kea-version"))
-		if _, rerr := os.Stat(filepath.Join(root, ".keaops-ready")); err != nil || rerr != nil {
-			msg := "Kea " + s.line + " not tested: no root filesystem at " + root + " (make setup builds it: scripts/kea-rootfs.sh " + s.line + ")"
+		k, err := rootfs(s.line, s.suite)
+		if err != nil {
+			msg := "Kea " + s.line + " not tested: " + err.Error()
 			if os.Getenv("CI") != "" {
 				t.Errorf("%s; under CI every version must run", msg)
 			} else {
@@ -89,16 +89,26 @@ func Versions(t testing.TB) []Kea {
 			}
 			continue
 		}
-		version := string(bytes.TrimSpace(v))
-		if line(version) != s.line {
-			t.Fatalf("%s holds Kea %s, not %s", root, version, s.line)
-		}
-		out = append(out, Kea{Line: s.line, Version: version, Root: root})
+		out = append(out, k)
 	}
 	for _, k := range out {
 		t.Logf("testing against %s%s", k, map[bool]string{true: " (the machine's own)", false: " in " + k.Root}[k.Root == ""])
 	}
 	return out
+}
+
+// rootfs is the Kea a built root filesystem holds.
+func rootfs(line, suite string) (Kea, error) {
+	root := filepath.Join(RootfsDir(), suite)
+	v, err := os.ReadFile(filepath.Join(root, ".keaops-kea-version"))
+	if _, rerr := os.Stat(filepath.Join(root, ".keaops-ready")); err != nil || rerr != nil {
+		return Kea{}, fmt.Errorf("no root filesystem at %s (make setup builds it: scripts/kea-rootfs.sh %s)", root, line)
+	}
+	k := Kea{Line: line, Version: string(bytes.TrimSpace(v)), Root: root}
+	if got := lineOf(k.Version); got != line {
+		return Kea{}, fmt.Errorf("%s holds Kea %s, not %s", root, k.Version, line)
+	}
+	return k, nil
 }
 
 // Command runs one of this installation's programs, inside network
@@ -128,15 +138,13 @@ func For(t testing.TB, line string) Kea {
 		return h
 	}
 	for _, s := range rootfsSuites {
-		if s.line != line {
-			continue
+		if s.line == line {
+			k, err := rootfs(s.line, s.suite)
+			if err != nil {
+				t.Fatalf("no Kea %s here: %v", line, err)
+			}
+			return k
 		}
-		root := filepath.Join(RootfsDir(), s.suite)
-		v, err := os.ReadFile(filepath.Join(root, ".keaops-kea-version"))
-		if err != nil {
-			t.Fatalf("no Kea %s here: %v (make setup builds it)", line, err)
-		}
-		return Kea{Line: line, Version: string(bytes.TrimSpace(v)), Root: root}
 	}
 	t.Fatalf("no Kea %s here", line)
 	return Kea{}

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 )
 
 // ErrTooLarge is returned, wrapped, for a file over the limit.
@@ -57,19 +56,6 @@ func ReadFile(path string, o Options) ([]byte, error) {
 		return nil, tooLarge(path, int64(len(b)), o.Limit)
 	}
 	return b, nil
-}
-
-// Check says whether path names a regular file (following links), without
-// opening it.
-func Check(path string) (fs.FileInfo, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() && !st.IsDir() {
-		return st, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("is %s, not a regular file", kind(st.Mode()))}
-	}
-	return st, nil
 }
 
 func tooLarge(path string, size, limit int64) error {

@@ -55,40 +55,25 @@ func (l *loader) override(r rec, n *model.Node) {
 	if r.get("tls") != nil {
 		n.TLS = o.TLS
 	}
-	p := r.sub("paths")
+	// Each setting the override names replaces the node's, with the
+	// position findings point at.
+	var none model.Pos
 	for _, f := range []struct {
-		key      string
-		dst, src *string
+		section, key string
+		dst, src     *string
+		dstPos       *model.Pos
+		srcPos       model.Pos
 	}{
-		{"control-socket", &n.Paths.ControlSocket, &o.Paths.ControlSocket},
-		{"lease-file", &n.Paths.LeaseFile, &o.Paths.LeaseFile},
-		{"log-file", &n.Paths.LogFile, &o.Paths.LogFile},
-		{"hooks-dir", &n.Paths.HooksDir, &o.Paths.HooksDir},
+		{"paths", "control-socket", &n.Paths.ControlSocket, &o.Paths.ControlSocket, &n.Paths.ControlSocketPos, o.Paths.ControlSocketPos},
+		{"paths", "lease-file", &n.Paths.LeaseFile, &o.Paths.LeaseFile, &n.Paths.LeaseFilePos, o.Paths.LeaseFilePos},
+		{"paths", "log-file", &n.Paths.LogFile, &o.Paths.LogFile, &n.Paths.LogFilePos, o.Paths.LogFilePos},
+		{"paths", "hooks-dir", &n.Paths.HooksDir, &o.Paths.HooksDir, &none, none},
+		{"kea-env", "KEA_CONTROL_SOCKET_DIR", &n.KeaDirs.ControlSocket, &o.KeaDirs.ControlSocket, &none, none},
+		{"kea-env", "KEA_DHCP_DATA_DIR", &n.KeaDirs.Data, &o.KeaDirs.Data, &none, none},
+		{"kea-env", "KEA_LOG_FILE_DIR", &n.KeaDirs.Log, &o.KeaDirs.Log, &none, none},
 	} {
-		if p.get(f.key) != nil {
-			*f.dst = *f.src
-		}
-	}
-	if p.get("control-socket") != nil {
-		n.Paths.ControlSocketPos = o.Paths.ControlSocketPos
-	}
-	if p.get("lease-file") != nil {
-		n.Paths.LeaseFilePos = o.Paths.LeaseFilePos
-	}
-	if p.get("log-file") != nil {
-		n.Paths.LogFilePos = o.Paths.LogFilePos
-	}
-	e := r.sub("kea-env")
-	for _, f := range []struct {
-		key      string
-		dst, src *string
-	}{
-		{"KEA_CONTROL_SOCKET_DIR", &n.KeaDirs.ControlSocket, &o.KeaDirs.ControlSocket},
-		{"KEA_DHCP_DATA_DIR", &n.KeaDirs.Data, &o.KeaDirs.Data},
-		{"KEA_LOG_FILE_DIR", &n.KeaDirs.Log, &o.KeaDirs.Log},
-	} {
-		if e.get(f.key) != nil {
-			*f.dst = *f.src
+		if r.sub(f.section).get(f.key) != nil {
+			*f.dst, *f.dstPos = *f.src, f.srcPos
 		}
 	}
 }
