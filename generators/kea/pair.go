@@ -19,6 +19,8 @@ var nodeLocal = regexp.MustCompile(`^(` + strings.Join([]string{
 	`control-socket\.socket-name`,
 	`control-sockets\[\d+\]\.(socket-name|socket-address|socket-port|cert-file|key-file|trust-anchor|cert-required)`,
 	`lease-database\.name`,
+	// The global record digests the node's own config.
+	`user-context\.keaops\.render`,
 	`loggers\[\d+\]\.output[-_]options\[\d+\]\.output`,
 }, "|") + `)$`)
 

@@ -85,14 +85,15 @@ func Render(s *model.Site) ([]NodeConfig, error) {
 
 // shared are the parts identical on every node, built once.
 type shared struct {
-	fingerprint string
+	fingerprint string // the global one
 	subnets     []any
 	classes     []any
 	globals     map[string]any // lifetimes and option-data
 }
 
 func sharedParts(s *model.Site, r rules) shared {
-	sh := shared{globals: map[string]any{}, fingerprint: model.Fingerprint(s)}
+	global, subnetPrints := model.Fingerprints(s)
+	sh := shared{globals: map[string]any{}, fingerprint: global}
 	lifetimes(sh.globals, s.Defaults.Lifetimes)
 	if o := optionData(s.Defaults.Options); o != nil {
 		sh.globals["option-data"] = o
@@ -136,7 +137,9 @@ func sharedParts(s *model.Site, r rules) shared {
 		lbNames = loadBalancingServers(s)
 	}
 	for _, i := range order {
-		sh.subnets = append(sh.subnets, subnet(s, r, s.Subnets[i], bySubnet[i], lbNames))
+		m := subnet(s, r, s.Subnets[i], bySubnet[i], lbNames)
+		record(m, subnetPrints[i], "reservations")
+		sh.subnets = append(sh.subnets, m)
 	}
 	return sh
 }
@@ -343,9 +346,6 @@ func dhcp4Config(s *model.Site, r rules, n *model.Node, sh shared) map[string]an
 	for k, v := range sh.globals {
 		m[k] = v
 	}
-	// What this config means, so a later deploy can tell a hand edit
-	// (drift) from a change in Git.
-	m["user-context"] = map[string]any{"keaops": map[string]any{"fingerprint": sh.fingerprint}}
 	if len(sh.classes) > 0 {
 		m["client-classes"] = sh.classes
 	}
@@ -364,6 +364,9 @@ func dhcp4Config(s *model.Site, r rules, n *model.Node, sh shared) map[string]an
 	if hooks := hooksLibraries(s, r, n, p); len(hooks) > 0 {
 		m["hooks-libraries"] = hooks
 	}
+	// Last: the record digests everything above but the subnets, which
+	// carry records of their own.
+	record(m, sh.fingerprint, "subnet4")
 	return m
 }
 

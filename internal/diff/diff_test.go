@@ -68,8 +68,18 @@ func TestRoundTrip(t *testing.T) {
 				want := load(t, filepath.Join("..", "..", "examples", ex, "keaops.yaml"))
 				want.KeaVersion = v
 				for node, have := range parsedNodes(t, want) {
-					if fp := model.Fingerprint(have); have.Recorded != fp || fp != model.Fingerprint(want) {
-						t.Errorf("%s: fingerprint recorded %s, of the parsed config %s, of the model %s", node, have.Recorded, fp, model.Fingerprint(want))
+					g, subnets := model.Fingerprints(have)
+					wg, _ := model.Fingerprints(want)
+					if have.Recorded.Fingerprint != g || g != wg || have.Recorded.Render == "" {
+						t.Errorf("%s: global record %+v, fingerprint of the parsed config %s, of the model %s", node, have.Recorded, g, wg)
+					}
+					for i, sn := range have.Subnets {
+						if sn.Recorded.Fingerprint != subnets[i] || sn.Recorded.Render == "" {
+							t.Errorf("%s: subnet %s record %+v, fingerprint of the parsed subnet %s", node, sn.Prefix, sn.Recorded, subnets[i])
+						}
+					}
+					if d := model.Drift(have); d != nil {
+						t.Errorf("%s: drift right after rendering: %v", node, d)
 					}
 					if cs := diff.Sites(have, want); len(cs) > 0 {
 						var lines []string

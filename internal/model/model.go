@@ -40,9 +40,9 @@ type Site struct {
 	Dropped Dropped
 	// Inputs are the files the site was read from.
 	Inputs []string
-	// Recorded is the fingerprint a rendered or live config carries (see
-	// Fingerprint); empty for sites read from YAML.
-	Recorded string
+	// Recorded is the global record a rendered or live config carries
+	// (see Record); zero for sites read from YAML.
+	Recorded Record
 	Pos      Pos
 }
 
@@ -270,9 +270,11 @@ type Subnet struct {
 	Comment     string
 	Lifetimes   Lifetimes
 	Options     []*Option
-	Pos         Pos
-	PrefixPos   Pos
-	IDPos       Pos
+	// Recorded is the subnet's record in a rendered or live config.
+	Recorded  Record
+	Pos       Pos
+	PrefixPos Pos
+	IDPos     Pos
 }
 
 // Pool is a dynamic address range inside a subnet.

@@ -29,7 +29,7 @@ func Parse(dhcp4 json.RawMessage, origin string) (*model.Site, error) {
 		return nil, fmt.Errorf("decoding %s: %w", origin, err)
 	}
 	pos := model.Pos{File: origin}
-	s := &model.Site{Pos: pos, HA: model.HA{Mode: model.HANone}, Recorded: c.Context.Keaops.Fingerprint}
+	s := &model.Site{Pos: pos, HA: model.HA{Mode: model.HANone}, Recorded: c.Context.record()}
 	s.Defaults = model.Defaults{Lifetimes: lifetimes(c.lifetimeFields, pos), Options: options(c.Options, pos)}
 	for _, cc := range c.Classes {
 		s.Classes = append(s.Classes, &model.ClientClass{
@@ -156,6 +156,14 @@ type userContext struct {
 	Name    string `json:"name"`
 	VLAN    int    `json:"vlan"`
 	Comment string `json:"comment"`
+	Keaops  struct {
+		Fingerprint string `json:"fingerprint"`
+		Render      string `json:"render"`
+	} `json:"keaops"`
+}
+
+func (u userContext) record() model.Record {
+	return model.Record{Fingerprint: u.Keaops.Fingerprint, Render: u.Keaops.Render}
 }
 
 type socketConfig struct {
@@ -185,11 +193,7 @@ type config struct {
 			Output string `json:"output"`
 		} `json:"output-options"`
 	} `json:"loggers"`
-	Context struct {
-		Keaops struct {
-			Fingerprint string `json:"fingerprint"`
-		} `json:"keaops"`
-	} `json:"user-context"`
+	Context    userContext `json:"user-context"`
 	Interfaces struct {
 		Interfaces []string `json:"interfaces"`
 	} `json:"interfaces-config"`
@@ -318,7 +322,7 @@ func subnet(c *subnetConfig, pos model.Pos) (*model.Subnet, []*model.Reservation
 		ID: c.ID, IDExplicit: true, Name: name, VLAN: c.Context.VLAN, Prefix: p,
 		Interface: c.Interface, ClientClass: firstClass(c.ClientClass, c.Classes), Comment: c.Context.Comment,
 		Lifetimes: lifetimes(c.lifetimeFields, pos), Options: options(c.Options, pos),
-		Pos: pos, PrefixPos: pos, IDPos: pos,
+		Recorded: c.Context.record(), Pos: pos, PrefixPos: pos, IDPos: pos,
 	}
 	for _, r := range c.Relay.IPs {
 		if a, err := netip.ParseAddr(r); err == nil {
