@@ -1,0 +1,158 @@
+// Package plan chooses, per node, how a change reaches a running Kea: by
+// live commands (reservation-add/update/del, subnet4-update), which leave
+// HA and DHCP service alone, or by config-set, which restarts the HA state
+// machine and costs the primary about one heartbeat-delay of service
+// (../../docs/design.md, "Live changes"). deploy and keaops-agent plan
+// with it, so both apply a revision the same way; Run carries a plan out
+// and Undo takes it back.
+//
+// A live plan is chosen only when it provably ends where config-set would:
+// the node runs a config keaops recorded and nobody changed (model.Drift),
+// its globals as rendered are the ones wanted (Record.Render), it has the
+// same subnets under the same ids, and it answers the commands the plan
+// needs. Everything else is config-set, with the reason said.
+package plan
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/keaops/keaops/internal/diff"
+	"github.com/keaops/keaops/internal/model"
+)
+
+// Method is how a node's change is applied.
+type Method string
+
+// Methods.
+const (
+	None      Method = "none"
+	Live      Method = "live"
+	ConfigSet Method = "config-set"
+)
+
+// Step is one control-API command of a live plan.
+type Step struct {
+	Command string `json:"command"`
+	Args    any    `json:"arguments"`
+	// What says what the command does, for a person.
+	What string `json:"what"`
+	// Undo is the command that takes this one back.
+	Undo *Step `json:"-"`
+	// IfGone, on a reservation-update, restores the host when the update
+	// failed and took the host with it: Kea deletes a host whose update it
+	// rejects for a duplicate address (kea-versions.md, "Live commands").
+	IfGone *Step `json:"-"`
+	// Key identifies the host a reservation step is about.
+	Key hostKey `json:"-"`
+}
+
+// Node is the plan for one node.
+type Node struct {
+	Method Method `json:"method"`
+	// Reason says why a change needs config-set.
+	Reason string `json:"reason,omitempty"`
+	Steps  []Step `json:"steps,omitempty"`
+}
+
+// Input is what the planner looks at for one node.
+type Input struct {
+	// Have is the running Dhcp4 (config-get), Want the rendered one.
+	Have, Want json.RawMessage
+	// HaveSite and WantSite are Have and Want parsed (keaconfig.Parse).
+	HaveSite, WantSite *model.Site
+	// Changes are the node's changes (diff.Sites and diff.Local).
+	Changes []diff.Change
+	// Commands are the commands the node answers (list-commands); nil
+	// when unknown (offline, or a node that could not be asked).
+	Commands []string
+}
+
+// Needed are the commands a live plan may send.
+var Needed = []string{"reservation-add", "reservation-del", "reservation-update", "reservation-get", "subnet4-update"}
+
+// For plans one node's change.
+func For(in Input) (Node, error) {
+	if len(in.Changes) == 0 {
+		return Node{Method: None}, nil
+	}
+	if reason := configSetReason(in); reason != "" {
+		return Node{Method: ConfigSet, Reason: reason}, nil
+	}
+	steps, err := liveSteps(in)
+	if err != nil {
+		return Node{}, err
+	}
+	return Node{Method: Live, Steps: steps}, nil
+}
+
+// configSetReason says why in cannot be applied live; "" when it can.
+func configSetReason(in Input) string {
+	have, want := in.HaveSite, in.WantSite
+	var missing []string
+	for _, c := range Needed {
+		if !slices.Contains(in.Commands, c) {
+			missing = append(missing, c)
+		}
+	}
+	switch {
+	case in.Commands == nil:
+		return "the node's commands are unknown"
+	case len(missing) > 0:
+		return "the node does not answer " + strings.Join(missing, ", ") + " (Kea's host_cmds and subnet_cmds hooks, open source from Kea 2.7.7)"
+	case !have.Recorded.Recorded():
+		return "the running config carries no keaops record: keaops has not configured this node yet"
+	case have.Recorded.Render == "":
+		return "the running config was written by an older keaops, without per-subnet records"
+	case model.Drifted(have):
+		return "the running config was changed outside keaops (drift)"
+	}
+	for _, c := range in.Changes {
+		switch c.Kind {
+		case "subnet", "pool", "reservation":
+			if c.Kind == "subnet" && c.Op != diff.Modify {
+				return fmt.Sprintf("a subnet is added or removed (%s)", c.What)
+			}
+			if c.Kind == "subnet" && (c.Field == "id" || c.Field == "subnet-id") {
+				return fmt.Sprintf("a subnet is renumbered (%s)", c.What)
+			}
+		default:
+			return fmt.Sprintf("a %s setting changes (%s)", c.Kind, strings.TrimSpace(strings.TrimPrefix(c.String(), string(c.Op))))
+		}
+	}
+	if have.Recorded.Render != want.Recorded.Render {
+		return "the global settings as rendered differ from what runs (a node-local setting, or a new keaops release)"
+	}
+	if !sameSubnets(have, want) {
+		return "the subnets or their ids differ"
+	}
+	return ""
+}
+
+func sameSubnets(a, b *model.Site) bool {
+	key := func(s *model.Site) []string {
+		var out []string
+		for _, sn := range s.Subnets {
+			out = append(out, fmt.Sprintf("%d %s", sn.ID, sn.Prefix.Masked()))
+		}
+		slices.Sort(out)
+		return out
+	}
+	return slices.Equal(key(a), key(b))
+}
+
+// Costs says what applying p costs a node of the given role, for the plan a
+// person approves.
+func (p Node) Costs(role model.Role) string {
+	switch {
+	case p.Method == Live:
+		return "live commands: no HA restart, no loss of service"
+	case p.Method == ConfigSet && role == model.RolePrimary:
+		return "config-set restarts HA: the primary serves nobody for about one heartbeat-delay"
+	case p.Method == ConfigSet:
+		return "config-set restarts HA on a node that is not serving"
+	}
+	return ""
+}
