@@ -161,7 +161,7 @@ func newFake(t *testing.T, raw json.RawMessage) *fakeHosts {
 	f := &fakeHosts{hosts: map[string]string{}, subnets: map[uint32]string{}}
 	var c struct {
 		Subnets []struct {
-			ID   uint32 `json:"id"`
+			ID    uint32 `json:"id"`
 			Hosts []struct {
 				HW string `json:"hw-address"`
 				IP string `json:"ip-address"`
@@ -202,9 +202,9 @@ func (f *fakeHosts) Command(_ context.Context, cmd string, args any) (json.RawMe
 			HW     string `json:"hw-address"`
 			IP     string `json:"ip-address"`
 		} `json:"reservation"`
-		Subnet uint32 `json:"subnet-id"`
-		Type   string `json:"identifier-type"`
-		ID     string `json:"identifier"`
+		Subnet  uint32 `json:"subnet-id"`
+		Type    string `json:"identifier-type"`
+		ID      string `json:"identifier"`
 		Subnet4 []struct {
 			ID uint32 `json:"id"`
 		} `json:"subnet4"`
