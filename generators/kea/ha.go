@@ -4,6 +4,7 @@ package kea
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -21,6 +22,11 @@ func hooksLibraries(s *model.Site, r rules, n *model.Node, p model.NodePaths) []
 		case "postgresql":
 			hooks = append(hooks, map[string]any{"library": lib("libdhcp_pgsql.so")})
 		}
+	}
+	// Live changes (package plan): reservations through host_cmds,
+	// subnets through subnet_cmds.
+	for _, h := range slices.Sorted(slices.Values(n.Hooks)) {
+		hooks = append(hooks, map[string]any{"library": lib("libdhcp_" + h + ".so")})
 	}
 	if s.HA.Mode == model.HANone {
 		return hooks

@@ -145,6 +145,8 @@ var readOnly = map[string]bool{
 	"version-get": true, "status-get": true, "config-get": true, "config-test": true,
 	"config-hash-get": true, "list-commands": true, "build-report": true, "ha-heartbeat": true,
 	"lease4-get": true, "lease4-get-all": true, "lease4-get-page": true, "statistic-get-all": true,
+	"lease4-get-by-hw-address": true, "lease4-get-by-client-id": true, "reservation-get": true,
+	"reservation-get-all": true, "subnet4-get": true, "subnet4-list": true,
 }
 
 type sentKey struct{}

@@ -139,3 +139,17 @@ func (c *Client) ConfigHash(ctx context.Context) (string, error) {
 	}
 	return v.Hash, nil
 }
+
+// ListCommands returns the commands the daemon answers: which hooks it
+// loaded, in the terms a plan needs (reservation-add means host_cmds).
+func (c *Client) ListCommands(ctx context.Context) ([]string, error) {
+	raw, err := c.Command(ctx, "list-commands", nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, fmt.Errorf("list-commands: decoding: %w", err)
+	}
+	return out, nil
+}

@@ -107,6 +107,11 @@ type Node struct {
 	// the dedicated HA listener is off, the listener's address when on.
 	HAURL      *url.URL
 	Interfaces []string
+	// Hooks are the optional hook libraries the node's Kea has and loads,
+	// by short name ("host_cmds", "subnet_cmds"): the render is offline and
+	// a config naming a library the node lacks fails config-test.
+	Hooks    []string
+	HooksPos Pos
 	Paths      NodePaths
 	// TLS of the node's control API listener (https control-url).
 	TLS *TLS

@@ -28,6 +28,7 @@ var checks = []check{
 	{"lifetimes", checkLifetimes},
 	{"client-classes", checkClasses},
 	{"ha", checkHA},
+	{"hooks", checkHooks},
 	{"secrets", checkSecrets},
 	{"placeholders", checkPlaceholders},
 }

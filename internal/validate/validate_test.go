@@ -510,3 +510,25 @@ func TestFindingsSorted(t *testing.T) {
 		t.Errorf("order = %s", got)
 	}
 }
+
+func TestHooks(t *testing.T) {
+	hs := "kea-version: \"3.0\"\nha:\n  mode: hot-standby\n"
+	both := strings.ReplaceAll(pairNodes, "    ha-url: http://127.0.0.1:8102/\n", "    ha-url: http://127.0.0.1:8102/\n    hooks: [subnet_cmds, host_cmds]\n")
+	both = strings.Replace(both, "    ha-url: http://127.0.0.1:8101/\n", "    ha-url: http://127.0.0.1:8101/\n    hooks: [host_cmds, subnet_cmds]\n", 1)
+	run(t, []tc{
+		{name: "both nodes, any order", site: hs + both},
+		{name: "one node only", site: hs + strings.Replace(pairNodes, "    ha-url: http://127.0.0.1:8102/\n", "    ha-url: http://127.0.0.1:8102/\n    hooks: [host_cmds]\n", 1),
+			want: []string{"keaops.yaml:13:5: error: node kea2 loads hooks [host_cmds] but kea1 loads []: the nodes of a pair load the same hooks"}},
+		{name: "a hook Kea does not have", site: hs + strings.Replace(both, "[host_cmds, subnet_cmds]", "[host_cmds, flex_id]", 1),
+			want: []string{
+				// The schema drops the node, so the pair lacks its primary.
+				"keaops.yaml:2:1: error: hot-standby needs exactly one primary node, found 0",
+				`keaops.yaml:9:24: error: nodes.0.hooks.1: invalid value "flex_id": want host_cmds or subnet_cmds: hook libraries the node's Kea has, which let keaops change reservations, pools and options live`,
+			}},
+		{name: "Kea 2.6", site: strings.Replace(hs, "3.0", "2.6", 1) + both,
+			want: []string{
+				"keaops.yaml:9:5: warning: Kea 2.6 packages from distributions do not ship [host_cmds subnet_cmds] (open source from 2.7.7): list them only if this node has ISC's subscriber hooks, or config-test fails",
+				"keaops.yaml:14:5: warning: Kea 2.6 packages from distributions do not ship [subnet_cmds host_cmds] (open source from 2.7.7): list them only if this node has ISC's subscriber hooks, or config-test fails",
+			}},
+	})
+}

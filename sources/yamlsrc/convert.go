@@ -261,6 +261,8 @@ func (l *loader) node(r rec) *model.Node {
 		Name:          r.str("name"),
 		Role:          model.Role(r.str("role")),
 		Interfaces:    r.strs("interfaces"),
+		Hooks:         r.strs("hooks"),
+		HooksPos:      r.keyPos("hooks"),
 		Pos:           r.pos(r.m),
 		ControlURLPos: r.keyPos("control-url"),
 		HAURLPos:      r.keyPos("ha-url"),
