@@ -112,7 +112,7 @@ type Node struct {
 	// a config naming a library the node lacks fails config-test.
 	Hooks    []string
 	HooksPos Pos
-	Paths      NodePaths
+	Paths    NodePaths
 	// TLS of the node's control API listener (https control-url).
 	TLS *TLS
 	// KeaDirs: the node's declared KEA_*_DIR environment (kea-env).
