@@ -109,7 +109,7 @@ func Deploy(ctx context.Context, a DeployArgs, out io.Writer) (int, error) {
 		Version: site.KeaVersion.String(), HA: site.HA.Mode != model.HANone, Force: a.Force,
 		HATimeout: a.HATimeout,
 		Progress:  func(node, step string) { fmt.Fprintf(out, "%s: %s\n", node, step) },
-		Plan:      func(r deploy.Result) { printPlan(out, r) },
+		Plan:      func(r deploy.Result) { printPlan(out, r, heartbeat(site)) },
 	}
 	if !a.Yes || a.DryRun {
 		dry := opts
@@ -185,12 +185,27 @@ func confirm(in io.Reader, out io.Writer, res deploy.Result) bool {
 	return strings.EqualFold(strings.TrimSpace(line), "y") || strings.EqualFold(strings.TrimSpace(line), "yes")
 }
 
-func printPlan(out io.Writer, res deploy.Result) {
+func printPlan(out io.Writer, res deploy.Result, heartbeat time.Duration) {
 	for _, n := range res.Nodes {
 		for _, c := range n.Changes {
 			fmt.Fprintf(out, "  %s: %s\n", n.Name, c)
 		}
+		if s := n.Plan.Summary(n.Role, heartbeat); s != "" {
+			fmt.Fprintf(out, "  %s: → %s\n", n.Name, s)
+		}
 	}
+}
+
+// heartbeat is the site's HA heartbeat-delay, Kea's default when unset;
+// 0 without HA.
+func heartbeat(site *model.Site) time.Duration {
+	if site.HA.Mode == model.HANone {
+		return 0
+	}
+	if hb := site.HA.HeartbeatDelay; hb != nil {
+		return time.Duration(hb.Value) * time.Millisecond
+	}
+	return 10 * time.Second
 }
 
 func printRollout(out io.Writer, res deploy.Result, err error) {

@@ -20,6 +20,7 @@ import (
 	"github.com/keaops/keaops/internal/gitrev"
 	"github.com/keaops/keaops/internal/keaapi"
 	"github.com/keaops/keaops/internal/model"
+	changeplan "github.com/keaops/keaops/internal/plan"
 	"github.com/keaops/keaops/sources/keaconfig"
 	"github.com/keaops/keaops/sources/yamlsrc"
 )
@@ -113,8 +114,25 @@ type NodePlan struct {
 	Changes []diff.Change `json:"changes"`
 	// Drift: the node's config was changed outside keaops since keaops
 	// last configured it.
-	Drift bool   `json:"drift,omitempty"`
-	Error string `json:"error,omitempty"`
+	Drift bool `json:"drift,omitempty"`
+	// Role is the node's role; "" for a Git diff's "all nodes".
+	Role model.Role `json:"role,omitempty"`
+	// Apply is how the changes would be applied (package plan); nil when
+	// it could not be planned, with the reason in PlanNote.
+	Apply *changeplan.Node `json:"apply,omitempty"`
+	// How is Apply for a person: the method and what it costs.
+	How      string `json:"how,omitempty"`
+	PlanNote string `json:"plan_note,omitempty"`
+	Error    string           `json:"error,omitempty"`
+}
+
+// describe fills in How for every planned node.
+func (p Plan) describe(heartbeat time.Duration) {
+	for i, n := range p.Nodes {
+		if n.Apply != nil && len(n.Changes) > 0 {
+			p.Nodes[i].How = n.Apply.Summary(n.Role, heartbeat)
+		}
+	}
 }
 
 func (p Plan) counts() (changes, nodes int, failed bool) {
@@ -178,12 +196,15 @@ func againstRevision(ctx context.Context, want *model.Site, a SiteArgs, rev stri
 		}
 	}
 	plan.Nodes = []NodePlan{{Node: "all nodes", Changes: diff.Sites(have, want)}}
-	if jsonDiff {
-		if a.Override != "" {
-			if _, err := yamlsrc.ApplyOverrides(ctx, yamlsrc.OS, a.Override, have); err != nil {
-				return Plan{}, err
-			}
+	// Rendering the base needs its node-local settings too.
+	if a.Override != "" && len(have.Nodes) > 0 {
+		if _, err := yamlsrc.ApplyOverrides(ctx, yamlsrc.OS, a.Override, have); err != nil {
+			return Plan{}, err
 		}
+	}
+	plan.Nodes[0].Apply, plan.Nodes[0].Role, plan.Nodes[0].PlanNote = offlinePlan(have, want)
+	plan.describe(heartbeat(want))
+	if jsonDiff {
 		base, berr := Artifacts(have)
 		head, herr := Artifacts(want)
 		if berr != nil || herr != nil {
@@ -206,6 +227,34 @@ func againstRevision(ctx context.Context, want *model.Site, a SiteArgs, rev stri
 		}
 	}
 	return plan, nil
+}
+
+// offlinePlan plans a Git diff as the first node would apply it, the
+// base revision's render standing in for what runs and its hook
+// libraries for what the node answers.
+func offlinePlan(have, want *model.Site) (*changeplan.Node, model.Role, string) {
+	if len(want.Nodes) == 0 || len(have.Nodes) == 0 {
+		return nil, "", "the base revision has no nodes: its first deploy is a config-set"
+	}
+	base, berr := Artifacts(have)
+	head, herr := Artifacts(want)
+	if berr != nil || herr != nil {
+		return nil, "", fmt.Sprintf("could not render both revisions: %v", errors.Join(berr, herr))
+	}
+	n := want.Nodes[0]
+	h, _ := keaconfig.Unwrap(base.Files[n.Name+"/"+kea.Dhcp4File])
+	w, _ := keaconfig.Unwrap(head.Files[n.Name+"/"+kea.Dhcp4File])
+	hs, herr := keaconfig.Parse(h, n.Name+" (base)")
+	ws, werr := keaconfig.Parse(w, n.Name+" (rendered)")
+	if h == nil || herr != nil || werr != nil {
+		return nil, "", fmt.Sprintf("node %s is new in this revision: its first deploy is a config-set", n.Name)
+	}
+	changes := append(diff.Sites(hs, want), diff.Local(hs, ws, n.Name)...)
+	p, err := changeplan.For(changeplan.Input{Have: h, Want: w, HaveSite: hs, WantSite: ws, Changes: changes, Commands: changeplan.Assumed(h)})
+	if err != nil {
+		return nil, "", err.Error()
+	}
+	return &p, n.Role, fmt.Sprintf("as %s would apply it, if it runs the base revision", n.Name)
 }
 
 // againstLive reads every node's running configuration and diffs it.
@@ -254,6 +303,16 @@ func againstLive(ctx context.Context, want *model.Site, conn ConnArgs, jsonDiff 
 				}
 			}
 			plan.Nodes[i].Drift = model.Drifted(have)
+			plan.Nodes[i].Role = n.Role
+			if w, err := keaconfig.Unwrap(rendered.Files[n.Name+"/"+kea.Dhcp4File]); err == nil {
+				cmds, _ := clients[n.Name].ListCommands(cctx)
+				ws, _ := keaconfig.Parse(w, n.Name+" (rendered)")
+				if p, err := changeplan.For(changeplan.Input{Have: cfg.Dhcp4, Want: w, HaveSite: have, WantSite: ws, Changes: plan.Nodes[i].Changes, Commands: cmds}); err == nil {
+					plan.Nodes[i].Apply = &p
+				} else {
+					plan.Nodes[i].PlanNote = err.Error()
+				}
+			}
 			if jsonDiff {
 				w, _ := keaconfig.Unwrap(rendered.Files[n.Name+"/"+kea.Dhcp4File])
 				lines, err := diff.JSON(cfg.Dhcp4, w, false)
@@ -268,6 +327,7 @@ func againstLive(ctx context.Context, want *model.Site, conn ConnArgs, jsonDiff 
 		})
 	}
 	wg.Wait()
+	plan.describe(heartbeat(want))
 	plan.Errors = crossNode(want.Nodes, live)
 	return plan, nil
 }

@@ -107,6 +107,12 @@ func writeText(out io.Writer, p Plan, color bool) error {
 			}
 			fmt.Fprintln(out, line)
 		}
+		if n.How != "" {
+			fmt.Fprintf(out, "  → %s\n", n.How)
+		}
+		if n.PlanNote != "" && len(n.Changes) > 0 {
+			fmt.Fprintf(out, "  (plan %s)\n", n.PlanNote)
+		}
 	}
 	for node, lines := range sortedJSON(p.JSONDiff) {
 		fmt.Fprintf(out, "raw JSON, %s (%s):\n", node, count(len(lines), "difference"))
@@ -148,7 +154,13 @@ func writeMarkdown(out io.Writer, p Plan) error {
 		if n.Error != "" {
 			fmt.Fprintf(&b, "> **%s:** %s\n\n", mdEscape(n.Node), mdEscape(n.Error))
 		}
+		if n.How != "" {
+			fmt.Fprintf(&b, "- **%s** → %s\n", mdEscape(n.Node), mdEscape(n.How))
+		}
 		rows += len(n.Changes)
+	}
+	if slices.ContainsFunc(p.Nodes, func(n NodePlan) bool { return n.How != "" }) {
+		b.WriteString("\n")
 	}
 	if rows > 0 {
 		b.WriteString("| node | | change | source |\n|---|---|---|---|\n")

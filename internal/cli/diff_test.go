@@ -32,7 +32,7 @@ func diffLive(t *testing.T, k keatest.Kea) {
 	f.WriteString("  - {hostname: printer-4, hw-address: \"02:42:ac:11:00:08\", ip-address: 10.30.30.58}\n")
 	f.Close()
 	code, out = run(t, "diff", "-s", site, "--exit-code")
-	want := "kea-solo: 1 change\n  + reservation printer-4 02:42:ac:11:00:08 → 10.30.30.58 (IoT)  " + filepath.Join(filepath.Dir(site), "reservations.yaml") + ":3:5\n1 change on 1 of 1 node\n"
+	want := "kea-solo: 1 change\n  + reservation printer-4 02:42:ac:11:00:08 → 10.30.30.58 (IoT)  " + filepath.Join(filepath.Dir(site), "reservations.yaml") + ":3:5\n  → config-set (the node has not loaded host_cmds and subnet_cmds (open source from Kea 2.7.7; list them under the node's hooks)): Kea reconfigures in place\n1 change on 1 of 1 node\n"
 	if code != ExitChanges || !strings.HasSuffix(out, want) {
 		t.Fatalf("diff after adding a reservation: exit %d\n%s\nwant suffix:\n%s", code, out, want)
 	}
@@ -121,7 +121,7 @@ func TestDiffAgainstRevision(t *testing.T) {
 	git("checkout", "-q", "subnets.yaml")
 	code, out = run(t, "diff", "-s", sitePath, "--against", "main", "--json-diff")
 	if code != ExitOK || !strings.Contains(out, "raw JSON, kea-primary (") ||
-		!strings.Contains(out, "raw JSON, kea-secondary (2 differences):\n  subnet4[id=169745920].reservations[hw-address=02:42:ac:11:00:08]: (absent) → {…}\n  user-context.keaops.fingerprint:") {
+		!strings.Contains(out, "raw JSON, kea-secondary (2 differences):\n  subnet4[id=169745920].reservations[hw-address=02:42:ac:11:00:08]: (absent) → {…}\n  subnet4[id=169745920].user-context.keaops.fingerprint:") {
 		t.Errorf("--json-diff against a revision: exit %d\n%s", code, out)
 	}
 	if code, out := run(t, "diff", "-s", sitePath, "--against", "no-such-rev"); code != ExitProblems || !strings.Contains(out, "resolving no-such-rev") {

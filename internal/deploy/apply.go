@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/keaops/keaops/internal/diff"
+	"github.com/keaops/keaops/internal/plan"
 	"github.com/keaops/keaops/sources/keaconfig"
 )
 
@@ -18,6 +19,9 @@ func apply(ctx context.Context, n *node, all []*node, o Options) error {
 	o.Progress(n.Name, "checking that nobody else changed it since preflight")
 	if err := unchanged(ctx, n); err != nil {
 		return err
+	}
+	if n.res.Plan.Method == plan.Live {
+		return applyLive(ctx, n, o)
 	}
 	o.Progress(n.Name, "config-set")
 	n.touched = true // from here on a failure may leave it serving nothing
@@ -41,6 +45,30 @@ func apply(ctx context.Context, n *node, all []*node, o Options) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// applyLive sends a live plan's commands, then records Kea's hash of the
+// result and persists it — config-write only once every command
+// succeeded, so a half-applied node is never written to its file. HA is
+// not restarted: there is nothing to wait for.
+func applyLive(ctx context.Context, n *node, o Options) error {
+	n.touched = true
+	done, err := plan.Run(ctx, n.API, n.res.Plan.Steps, func(s plan.Step) { o.Progress(n.Name, s.What) })
+	n.done = done
+	if err != nil {
+		return err
+	}
+	if n.prevHash != "" {
+		if n.hash, err = n.API.ConfigHash(ctx); err != nil {
+			return fmt.Errorf("reading the hash of the changed config: %w", err)
+		}
+	}
+	o.Progress(n.Name, "config-write")
+	if err := n.API.ConfigWrite(ctx); err != nil {
+		return fmt.Errorf("persisting the live changes (config-write): %w", err)
+	}
+	n.res.Applied = true
 	return nil
 }
 
@@ -197,8 +225,9 @@ func verify(ctx context.Context, changed, all []*node, o Options) error {
 				return fmt.Errorf("%s: verifying: %w", n.Name, err)
 			}
 			if !strings.EqualFold(h, n.hash) {
-				return fmt.Errorf("%s: config-hash-get %s differs from the hash config-set returned (%s): another deploy or a hand change replaced it during the rollout", n.Name, h, n.hash)
+				return fmt.Errorf("%s: config-hash-get %s differs from the hash it had once this rollout changed it (%s): another deploy or a hand change replaced it during the rollout", n.Name, h, n.hash)
 			}
+			n.res.Hash = h
 		}
 	}
 	return nil
@@ -216,6 +245,16 @@ func rollback(ctx context.Context, touched, all []*node, o Options) error {
 	restored := 0
 	for i := len(touched) - 1; i >= 0; i-- {
 		n := touched[i]
+		if n.res.Plan.Method == plan.Live {
+			set, err := undoLive(ctx, n, o)
+			if err != nil {
+				errs = append(errs, err)
+			}
+			if set {
+				restored++
+			}
+			continue
+		}
 		now, err := runs(ctx, n)
 		if err == nil && now == runsOther {
 			n.res.Applied = false
@@ -246,4 +285,43 @@ func rollback(ctx context.Context, touched, all []*node, o Options) error {
 		return fmt.Errorf("rollback: %w", errors.Join(errs...))
 	}
 	return nil
+}
+
+// undoLive takes a live plan back on one node with the inverse commands,
+// then checks by Kea's hash (which depends only on content) that the node
+// runs exactly what preflight found; if not, or if an inverse failed, the
+// previous config is set as the last resort. A node that completed its
+// plan and now runs a third config is left alone, as in rollback.
+func undoLive(ctx context.Context, n *node, o Options) (configSet bool, _ error) {
+	complete := n.done == len(n.res.Plan.Steps)
+	if complete {
+		switch now, err := runs(ctx, n); {
+		case err == nil && now == runsOther:
+			n.res.Applied = false
+			n.res.Superseded = true
+			return false, fmt.Errorf("%s runs a config this deploy neither set nor found (%s): another deploy or a hand change came in between; left as it is", n.Name, n.lastSeen)
+		case err == nil && now == runsPrevious:
+			return false, nil
+		}
+	}
+	o.Progress(n.Name, fmt.Sprintf("undoing %d live commands", n.done))
+	undoErr := plan.Undo(ctx, n.API, n.res.Plan.Steps, n.done, func(s plan.Step) { o.Progress(n.Name, s.What) })
+	back := undoErr == nil
+	if back && n.prevHash != "" {
+		h, err := n.API.ConfigHash(ctx)
+		back = err == nil && strings.EqualFold(h, n.prevHash)
+	}
+	var errs []error
+	if !back {
+		o.Progress(n.Name, "the inverse commands did not restore it: setting the previous config")
+		if _, err := n.API.ConfigSet(ctx, n.previous); err != nil {
+			return true, fmt.Errorf("%s: undoing the live changes failed (%v) and so did restoring the previous config; the node may be serving nobody: %w", n.Name, undoErr, err)
+		}
+	}
+	if err := n.API.ConfigWrite(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("%s: persisting the restored config: %w", n.Name, err))
+	}
+	n.res.Applied = false
+	n.res.RolledBack = true
+	return !back, errors.Join(errs...)
 }

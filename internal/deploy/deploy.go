@@ -26,6 +26,7 @@ import (
 	"github.com/keaops/keaops/internal/diff"
 	"github.com/keaops/keaops/internal/keaapi"
 	"github.com/keaops/keaops/internal/model"
+	"github.com/keaops/keaops/internal/plan"
 	"github.com/keaops/keaops/sources/keaconfig"
 )
 
@@ -38,6 +39,9 @@ type API interface {
 	ConfigSet(ctx context.Context, dhcp4 json.RawMessage) (string, error)
 	ConfigWrite(ctx context.Context) error
 	ConfigHash(ctx context.Context) (string, error)
+	ListCommands(ctx context.Context) ([]string, error)
+	// Command sends one command of a live plan.
+	Command(ctx context.Context, command string, args any) (json.RawMessage, error)
 }
 
 // Target is one node and the configuration it should run.
@@ -75,7 +79,13 @@ type Options struct {
 // NodeResult is what happened to one node.
 type NodeResult struct {
 	Name    string        `json:"node"`
+	Role    model.Role    `json:"role,omitempty"`
 	Changes []diff.Change `json:"changes"`
+	// Plan is how the changes are (or would be) applied.
+	Plan plan.Node `json:"plan"`
+	// Hash is Kea's config-hash-get once the node runs what this rollout
+	// set (2.4+): the record of what keaops applied.
+	Hash string `json:"hash,omitempty"`
 	// Applied: the node runs the new configuration.
 	Applied bool `json:"applied"`
 	// RolledBack: the node got the new configuration and was put back.
@@ -116,6 +126,8 @@ type node struct {
 	hash string
 	// lastSeen describes the last unexpected config runs found.
 	lastSeen string
+	// done counts the steps of a live plan that succeeded.
+	done int
 }
 
 // Run rolls targets out. The returned error says why the rollout stopped;
@@ -133,7 +145,7 @@ func Run(ctx context.Context, targets []Target, o Options) (Result, error) {
 	res := Result{Nodes: make([]NodeResult, len(targets))}
 	nodes := make([]*node, len(targets))
 	for i, t := range targets {
-		res.Nodes[i].Name = t.Name
+		res.Nodes[i].Name, res.Nodes[i].Role = t.Name, t.Role
 		nodes[i] = &node{Target: t, res: &res.Nodes[i]}
 	}
 	if err := preflight(ctx, nodes, o); err != nil {
@@ -228,6 +240,12 @@ func preflight(ctx context.Context, nodes []*node, o Options) error {
 				want = n.wantSite
 			}
 			n.res.Changes = append(diff.Sites(n.prevSite, want), diff.Local(n.prevSite, n.wantSite, n.Name)...)
+			// A node that cannot list its commands is planned as one
+			// without live commands: config-set works everywhere.
+			commands, _ := n.API.ListCommands(ctx)
+			if n.res.Plan, err = plan.For(plan.Input{Have: cfg.Dhcp4, Want: n.Config, HaveSite: n.prevSite, WantSite: n.wantSite, Changes: n.res.Changes, Commands: commands}); err != nil {
+				return fmt.Errorf("planning: %w", err)
+			}
 			if self := keaconfig.ThisServer(cfg.Dhcp4); self != "" && self != n.Name {
 				return fmt.Errorf("the server at this endpoint calls itself %q: wrong endpoint, or a config copied between nodes", self)
 			}

@@ -102,6 +102,12 @@ func (f *fake) hash() string {
 	return fmt.Sprintf("%X", sha256.Sum256(f.config))
 }
 
+func (f *fake) ListCommands(context.Context) ([]string, error) {
+	return []string{"config-get", "config-set", "config-test", "config-write"}, nil
+}
+func (f *fake) Command(_ context.Context, c string, _ any) (json.RawMessage, error) {
+	return nil, fmt.Errorf("%s: not in this fake", c)
+}
 func (f *fake) record(c string)                         { f.mu.Lock(); f.calls = append(f.calls, c); f.mu.Unlock() }
 func (f *fake) Version(context.Context) (string, error) { f.record("version-get"); return "2.2.0", nil }
 func (f *fake) Status(context.Context) (keaapi.Status, error) {
@@ -319,7 +325,7 @@ func TestRunSupersededBeforeVerify(t *testing.T) {
 
 func TestRunRefusesDrift(t *testing.T) {
 	// A config recording a fingerprint that does not match its content.
-	drifted := json.RawMessage(`{"user-context": {"keaops": {"fingerprint": "sha256:00"}}, "subnet4": []}`)
+	drifted := json.RawMessage(`{"user-context": {"keaops": {"fingerprint": "sha256:00", "render": "sha256:00"}}, "subnet4": []}`)
 	a := &fake{name: "a", config: drifted}
 	_, err := Run(context.Background(), targets(a), Options{})
 	if err == nil || !strings.Contains(err.Error(), "changed outside keaops") {
@@ -349,7 +355,7 @@ func TestRunVerifiesHash(t *testing.T) {
 		}
 	}
 	res, err := Run(context.Background(), targets(bad), Options{})
-	if err == nil || !strings.Contains(err.Error(), "differs from the hash config-set returned") || res.Nodes[0].RolledBack || !res.Nodes[0].Superseded {
+	if err == nil || !strings.Contains(err.Error(), "differs from the hash it had once this rollout changed it") || res.Nodes[0].RolledBack || !res.Nodes[0].Superseded {
 		t.Fatalf("mismatch: %v %+v", err, res.Nodes[0])
 	}
 	// 2.2: no hash, no config-hash-get.

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/keaops/keaops/internal/diff"
 	"github.com/keaops/keaops/internal/model"
@@ -94,14 +95,20 @@ func configSetReason(in Input) string {
 	var missing []string
 	for _, c := range Needed {
 		if !slices.Contains(in.Commands, c) {
-			missing = append(missing, c)
+			hook := "host_cmds"
+			if strings.HasPrefix(c, "subnet4") {
+				hook = "subnet_cmds"
+			}
+			if !slices.Contains(missing, hook) {
+				missing = append(missing, hook)
+			}
 		}
 	}
 	switch {
 	case in.Commands == nil:
 		return "the node's commands are unknown"
 	case len(missing) > 0:
-		return "the node does not answer " + strings.Join(missing, ", ") + " (Kea's host_cmds and subnet_cmds hooks, open source from Kea 2.7.7)"
+		return "the node has not loaded " + strings.Join(missing, " and ") + " (open source from Kea 2.7.7; list them under the node's hooks)"
 	case !have.Recorded.Recorded():
 		return "the running config carries no keaops record: keaops has not configured this node yet"
 	case have.Recorded.Render == "":
@@ -143,16 +150,56 @@ func sameSubnets(a, b *model.Site) bool {
 	return slices.Equal(key(a), key(b))
 }
 
-// Costs says what applying p costs a node of the given role, for the plan a
-// person approves.
-func (p Node) Costs(role model.Role) string {
-	switch {
-	case p.Method == Live:
-		return "live commands: no HA restart, no loss of service"
-	case p.Method == ConfigSet && role == model.RolePrimary:
-		return "config-set restarts HA: the primary serves nobody for about one heartbeat-delay"
-	case p.Method == ConfigSet:
-		return "config-set restarts HA on a node that is not serving"
+// Summary says in one line how p applies and what that costs a node of
+// the given role, whose HA heartbeat-delay is heartbeat (0: no HA).
+func (p Node) Summary(role model.Role, heartbeat time.Duration) string {
+	switch p.Method {
+	case Live:
+		counts := map[string]int{}
+		var order []string
+		for _, s := range p.Steps {
+			if counts[s.Command] == 0 {
+				order = append(order, s.Command)
+			}
+			counts[s.Command]++
+		}
+		parts := make([]string, len(order))
+		for i, c := range order {
+			parts[i] = fmt.Sprintf("%s ×%d", c, counts[c])
+		}
+		return fmt.Sprintf("live: %s; HA is not restarted, no loss of service", strings.Join(parts, ", "))
+	case ConfigSet:
+		if heartbeat == 0 {
+			return fmt.Sprintf("config-set (%s): Kea reconfigures in place", p.Reason)
+		}
+		// The primary serves in every mode, the secondary in load
+		// balancing; a standby or backup serves nobody while its partner
+		// is up.
+		if role == model.RolePrimary || role == model.RoleSecondary {
+			return fmt.Sprintf("config-set (%s): it restarts HA, about one heartbeat-delay (%v) without DHCP service from this node", p.Reason, heartbeat)
+		}
+		return fmt.Sprintf("config-set (%s): it restarts HA on a node that is not serving", p.Reason)
 	}
 	return ""
+}
+
+// Assumed are the commands a config's hook libraries provide, for plans
+// made offline (against a Git revision), where no node can be asked.
+func Assumed(dhcp4 json.RawMessage) []string {
+	var c struct {
+		Hooks []struct {
+			Library string `json:"library"`
+		} `json:"hooks-libraries"`
+	}
+	_ = json.Unmarshal(dhcp4, &c)
+	out := []string{"config-set", "config-test", "config-write"}
+	for _, h := range c.Hooks {
+		switch {
+		case strings.HasSuffix(h.Library, "/libdhcp_host_cmds.so"):
+			out = append(out, "reservation-add", "reservation-del", "reservation-update", "reservation-get")
+		case strings.HasSuffix(h.Library, "/libdhcp_subnet_cmds.so"):
+			out = append(out, "subnet4-update")
+		}
+	}
+	return out
 }

@@ -113,7 +113,7 @@ func TestFor(t *testing.T) {
 			s.Subnets = append(s.Subnets, &model.Subnet{ID: 999, Name: "new", Prefix: netip.MustParsePrefix("10.99.0.0/24")})
 		}, method: plan.ConfigSet, reason: "a subnet is added or removed"},
 		{name: "the node lacks the hooks", edit: func(s *model.Site) { byHost(s, "nas").IP = netip.MustParseAddr("10.10.0.21") },
-			input: func(in *plan.Input) { in.Commands = []string{"config-set", "reservation-add"} }, method: plan.ConfigSet, reason: "does not answer reservation-del"},
+			input: func(in *plan.Input) { in.Commands = []string{"config-set", "reservation-add"} }, method: plan.ConfigSet, reason: "has not loaded host_cmds and subnet_cmds"},
 		{name: "the node's commands are unknown", edit: func(s *model.Site) { byHost(s, "nas").IP = netip.MustParseAddr("10.10.0.21") },
 			input: func(in *plan.Input) { in.Commands = nil }, method: plan.ConfigSet, reason: "unknown"},
 		{name: "a node keaops never configured", edit: func(s *model.Site) { byHost(s, "nas").IP = netip.MustParseAddr("10.10.0.21") },
