@@ -123,7 +123,7 @@ type NodePlan struct {
 	// How is Apply for a person: the method and what it costs.
 	How      string `json:"how,omitempty"`
 	PlanNote string `json:"plan_note,omitempty"`
-	Error    string           `json:"error,omitempty"`
+	Error    string `json:"error,omitempty"`
 }
 
 // describe fills in How for every planned node.
