@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -20,6 +21,7 @@ func Local(have, want *model.Site, node string) []Change {
 	d := &differ{}
 	base := Change{Kind: "node", What: "node " + node}
 	d.field(base, "interfaces", strings.Join(h.Interfaces, ", "), strings.Join(w.Interfaces, ", "), model.Pos{})
+	d.field(base, "hooks", strings.Join(slices.Sorted(slices.Values(h.Hooks)), ", "), strings.Join(slices.Sorted(slices.Values(w.Hooks)), ", "), w.HooksPos)
 	d.field(base, "control-socket", h.Paths.ControlSocket, w.Paths.ControlSocket, model.Pos{})
 	d.field(base, "lease-file", h.Paths.LeaseFile, w.Paths.LeaseFile, model.Pos{})
 	d.field(base, "log-file", h.Paths.LogFile, w.Paths.LogFile, model.Pos{})

@@ -107,6 +107,8 @@ func configSetReason(in Input) string {
 	switch {
 	case in.Commands == nil:
 		return "the node's commands are unknown"
+	case len(missing) > 0 && hasAll(Assumed(in.Want), Needed):
+		return "the node has not loaded " + strings.Join(missing, " and ") + " yet: this config-set loads them, later changes go live"
 	case len(missing) > 0:
 		return "the node has not loaded " + strings.Join(missing, " and ") + " (open source from Kea 2.7.7; list them under the node's hooks)"
 	case !have.Recorded.Recorded():
@@ -136,6 +138,15 @@ func configSetReason(in Input) string {
 		return "the subnets or their ids differ"
 	}
 	return ""
+}
+
+func hasAll(have, want []string) bool {
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return true
 }
 
 func sameSubnets(a, b *model.Site) bool {

@@ -376,6 +376,13 @@ func poolRange(s string) (netip.Addr, netip.Addr, error) {
 }
 
 func hooks(s *model.Site, self *model.Node, hooks []hookConfig, pos model.Pos) error {
+	for _, h := range hooks {
+		for _, name := range []string{"host_cmds", "subnet_cmds"} {
+			if strings.HasSuffix(h.Library, "/libdhcp_"+name+".so") {
+				self.Hooks = append(self.Hooks, name)
+			}
+		}
+	}
 	ha := firstHA(hooks)
 	if ha == nil {
 		return nil
@@ -396,7 +403,7 @@ func hooks(s *model.Site, self *model.Node, hooks []hookConfig, pos model.Pos) e
 		}
 		n := &model.Node{Name: p.Name, Role: model.Role(p.Role), HAURL: u, Pos: pos}
 		if p.Name == ha.ThisServerName {
-			n.Interfaces, n.Paths = self.Interfaces, self.Paths
+			n.Interfaces, n.Paths, n.Hooks = self.Interfaces, self.Paths, self.Hooks
 		}
 		if p.AutoFailover != nil {
 			s.HA.AutoFailover = p.AutoFailover
