@@ -57,6 +57,29 @@ nodes:
 // keaops, makes Kea hand that address to that MAC — over a real DHCP
 // exchange in network namespaces. Under a DHCP load, the standby step of a
 // deploy and a deploy with no changes lose no requests.
+// underLoad runs fn under a DHCP load (perfdhcp, 20 exchanges a second
+// from 100 clients; the homelab's IoT pool has 155 addresses) and returns
+// what perfdhcp counted. Each step is measured in a window of its own that
+// ends by perfdhcp's period; a step must be over a second before its
+// window ends, so that what it disturbs is counted.
+func underLoad(t *testing.T, k keatest.Kea, w *keatest.Wire, name string, fn func()) map[string]keatest.Drops {
+	t.Helper()
+	load := w.StartLoad(t, "10.30.30.250/24", 20, 100, 10*time.Second)
+	time.Sleep(2 * time.Second)
+	began := time.Now()
+	fn()
+	took := time.Since(began)
+	if left := time.Until(load.End); left < time.Second {
+		t.Fatalf("%s took too long to be measured: it ended %v before the load", name, left)
+	}
+	stats, out, err := load.Wait()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", name, err, out)
+	}
+	t.Logf("%s, %s (%v): DISCOVER-OFFER %+v, REQUEST-ACK %+v", k, name, took.Round(time.Millisecond), stats["DISCOVER-OFFER"], stats["REQUEST-ACK"])
+	return stats
+}
+
 func TestDHCPOnTheWire(t *testing.T) {
 	versions := keatest.Versions(t)
 	w := keatest.NewWire(t, [2]string{"10.30.30.2/24", "10.30.30.3/24"})
@@ -103,28 +126,9 @@ func dhcpOnTheWire(t *testing.T, k keatest.Kea, w *keatest.Wire) {
 		t.Fatalf("after the deploy the printer got %q from %q (%v); want its reservation 10.30.30.57 from the primary", addr, from, err)
 	}
 
-	// Under load (perfdhcp, 20 exchanges a second from 100 clients; the pool
-	// has 155 addresses): a deploy with no changes, then one that adds a
+	// Under load: a deploy with no changes, then one that adds a
 	// reservation, measured step by step.
-	// Each step is measured in a window of its own that ends by perfdhcp's
-	// period; a step must be over a second before its window ends, so that
-	// what it disturbs is counted.
-	measure := func(name string, fn func()) map[string]keatest.Drops {
-		load := w.StartLoad(t, "10.30.30.250/24", 20, 100, 10*time.Second)
-		time.Sleep(2 * time.Second)
-		began := time.Now()
-		fn()
-		took := time.Since(began)
-		if left := time.Until(load.End); left < time.Second {
-			t.Fatalf("%s took too long to be measured: it ended %v before the load", name, left)
-		}
-		stats, out, err := load.Wait()
-		if err != nil {
-			t.Fatalf("%s: %v\n%s", name, err, out)
-		}
-		t.Logf("%s, %s (%v): DISCOVER-OFFER %+v, REQUEST-ACK %+v", k, name, took.Round(time.Millisecond), stats["DISCOVER-OFFER"], stats["REQUEST-ACK"])
-		return stats
-	}
+	measure := func(name string, fn func()) map[string]keatest.Drops { return underLoad(t, k, w, name, fn) }
 	noop := measure("no-op deploy", func() {
 		if code, out := run(t, append([]string{"deploy", "-s", site, "--yes"}, endpoints...)...); code != ExitOK || !strings.Contains(out, "no changes") {
 			t.Fatalf("no-op deploy: exit %d\n%s", code, out)
