@@ -194,6 +194,16 @@ func printPlan(out io.Writer, res deploy.Result, heartbeat time.Duration) {
 			fmt.Fprintf(out, "  %s: → %s\n", n.Name, s)
 		}
 	}
+	printLeases(out, res.Leases, res.LeaseCheck)
+}
+
+func printLeases(out io.Writer, notes []string, check string) {
+	for _, l := range notes {
+		fmt.Fprintf(out, "  lease: %s\n", l)
+	}
+	if check != "" {
+		fmt.Fprintf(out, "  leases: %s\n", check)
+	}
 }
 
 // heartbeat is the site's HA heartbeat-delay, Kea's default when unset;

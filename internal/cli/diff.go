@@ -106,6 +106,10 @@ type Plan struct {
 	// Complete is false when a node could not be read: its changes are
 	// unknown (null), which is not "no changes" ([]).
 	Complete bool `json:"complete"`
+	// Leases are what the live leases mean for new and changed
+	// reservations; LeaseCheck says why they were not read.
+	Leases     []string `json:"lease_notes,omitempty"`
+	LeaseCheck string   `json:"lease_check,omitempty"`
 }
 
 // NodePlan is one node's changes; Node is "all nodes" for a Git diff.
@@ -204,6 +208,9 @@ func againstRevision(ctx context.Context, want *model.Site, a SiteArgs, rev stri
 	}
 	plan.Nodes[0].Apply, plan.Nodes[0].Role, plan.Nodes[0].PlanNote = offlinePlan(have, want)
 	plan.describe(heartbeat(want))
+	if slices.ContainsFunc(plan.Nodes[0].Changes, func(c diff.Change) bool { return c.Kind == "reservation" && c.Op != diff.Remove }) {
+		plan.LeaseCheck = "not read: a plan against a Git revision asks no node (keaops diff without --against, and deploy, read them)"
+	}
 	if jsonDiff {
 		base, berr := Artifacts(have)
 		head, herr := Artifacts(want)
@@ -227,6 +234,26 @@ func againstRevision(ctx context.Context, want *model.Site, a SiteArgs, rev stri
 		}
 	}
 	return plan, nil
+}
+
+// liveLeaseNotes reads the leases behind a live plan from the primary, or
+// the first node read.
+func liveLeaseNotes(ctx context.Context, site *model.Site, clients map[string]*keaapi.Client, live, wanted []*model.Site) ([]string, string) {
+	pick := -1
+	for i, n := range site.Nodes {
+		if live[i] != nil && wanted[i] != nil && (pick < 0 || n.Role == model.RolePrimary) {
+			pick = i
+		}
+	}
+	if pick < 0 {
+		return nil, "not read: no node could be read"
+	}
+	n := site.Nodes[pick]
+	notes, err := changeplan.LeaseNotes(ctx, clients[n.Name], live[pick], wanted[pick], time.Now())
+	if err != nil {
+		return notes, fmt.Sprintf("could not read the leases on %s: %v", n.Name, err)
+	}
+	return notes, ""
 }
 
 // offlinePlan plans a Git diff as the first node would apply it, the
@@ -275,6 +302,7 @@ func againstLive(ctx context.Context, want *model.Site, conn ConnArgs, jsonDiff 
 	}
 	var mu sync.Mutex
 	live := make([]*model.Site, len(want.Nodes))
+	wanted := make([]*model.Site, len(want.Nodes))
 	var wg sync.WaitGroup
 	for i, n := range want.Nodes {
 		wg.Go(func() {
@@ -307,6 +335,7 @@ func againstLive(ctx context.Context, want *model.Site, conn ConnArgs, jsonDiff 
 			if w, err := keaconfig.Unwrap(rendered.Files[n.Name+"/"+kea.Dhcp4File]); err == nil {
 				cmds, _ := clients[n.Name].ListCommands(cctx)
 				ws, _ := keaconfig.Parse(w, n.Name+" (rendered)")
+				wanted[i] = ws
 				if p, err := changeplan.For(changeplan.Input{Have: cfg.Dhcp4, Want: w, HaveSite: have, WantSite: ws, Changes: plan.Nodes[i].Changes, Commands: cmds}); err == nil {
 					plan.Nodes[i].Apply = &p
 				} else {
@@ -328,6 +357,7 @@ func againstLive(ctx context.Context, want *model.Site, conn ConnArgs, jsonDiff 
 	}
 	wg.Wait()
 	plan.describe(heartbeat(want))
+	plan.Leases, plan.LeaseCheck = liveLeaseNotes(ctx, want, clients, live, wanted)
 	plan.Errors = crossNode(want.Nodes, live)
 	return plan, nil
 }

@@ -120,6 +120,12 @@ func writeText(out io.Writer, p Plan, color bool) error {
 			fmt.Fprintln(out, "  "+l)
 		}
 	}
+	for _, l := range p.Leases {
+		fmt.Fprintln(out, paint("1;33", "lease: "+l))
+	}
+	if p.LeaseCheck != "" {
+		fmt.Fprintln(out, "leases "+p.LeaseCheck)
+	}
 	for _, e := range p.Errors {
 		fmt.Fprintln(out, paint("1;31", "ERROR: "+e))
 	}
@@ -148,6 +154,12 @@ func writeMarkdown(out io.Writer, p Plan) error {
 	}
 	for _, e := range p.Errors {
 		fmt.Fprintf(&b, "> **Error:** %s\n\n", mdEscape(e))
+	}
+	for _, l := range p.Leases {
+		fmt.Fprintf(&b, "> **Lease:** %s\n\n", mdEscape(l))
+	}
+	if p.LeaseCheck != "" {
+		fmt.Fprintf(&b, "Leases %s.\n\n", mdEscape(p.LeaseCheck))
 	}
 	rows := 0
 	for _, n := range p.Nodes {

@@ -32,7 +32,7 @@ func diffLive(t *testing.T, k keatest.Kea) {
 	f.WriteString("  - {hostname: printer-4, hw-address: \"02:42:ac:11:00:08\", ip-address: 10.30.30.58}\n")
 	f.Close()
 	code, out = run(t, "diff", "-s", site, "--exit-code")
-	want := "kea-solo: 1 change\n  + reservation printer-4 02:42:ac:11:00:08 → 10.30.30.58 (IoT)  " + filepath.Join(filepath.Dir(site), "reservations.yaml") + ":3:5\n  → config-set (the node has not loaded host_cmds and subnet_cmds (open source from Kea 2.7.7; list them under the node's hooks)): Kea reconfigures in place\n1 change on 1 of 1 node\n"
+	want := "kea-solo: 1 change\n  + reservation printer-4 02:42:ac:11:00:08 → 10.30.30.58 (IoT)  " + filepath.Join(filepath.Dir(site), "reservations.yaml") + ":3:5\n  → config-set (the node has not loaded host_cmds and subnet_cmds (open source from Kea 2.7.7; list them under the node's hooks)): Kea reconfigures in place\nleases could not read the leases on kea-solo: it has not loaded lease_cmds (keaops loads it in HA pairs)\n1 change on 1 of 1 node\n"
 	if code != ExitChanges || !strings.HasSuffix(out, want) {
 		t.Fatalf("diff after adding a reservation: exit %d\n%s\nwant suffix:\n%s", code, out, want)
 	}

@@ -117,7 +117,10 @@ func dhcpOnTheWire(t *testing.T, k keatest.Kea, w *keatest.Wire) {
 	}
 
 	os.WriteFile(filepath.Join(filepath.Dir(site), "reservations.yaml"), full, 0o644)
-	if code, out := run(t, append([]string{"deploy", "-s", site, "--yes"}, endpoints...)...); code != ExitOK {
+	// The plan reads the lease the printer holds: the reservation takes
+	// effect when it renews.
+	if code, out := run(t, append([]string{"deploy", "-s", site, "--yes"}, endpoints...)...); code != ExitOK ||
+		!strings.Contains(out, "  lease: printer-3 (hw-address 02:42:ac:11:00:07) holds "+addr+" until ") || !strings.Contains(out, ": it moves to 10.30.30.57 when it next renews") {
 		t.Fatalf("deploy: exit %d\n%s", code, out)
 	}
 	waitPairHealthy(t, nodes)

@@ -78,6 +78,18 @@ func TestLiveChangesOnTheWire(t *testing.T) {
 		}
 		os.WriteFile(filepath.Join(dir, file), []byte(strings.Replace(string(b), old, new, 1)), 0o644)
 	}
+	// A client holds a pool address; a reservation of that address for
+	// another client is planned with the conflict said.
+	held, _, err := w.DORA(ctx, "02:42:ac:11:00:98")
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendReservation(t, site, "  - {hostname: clash, hw-address: \"02:42:ac:11:00:97\", ip-address: "+held+"}\n")
+	if code, out := run(t, "diff", "-s", site, "--endpoint", "kea-a=unix://"+socks["kea-a"], "--endpoint", "kea-b=unix://"+socks["kea-b"]); code != ExitOK ||
+		!strings.Contains(out, "lease: "+held+" is leased to 02:42:ac:11:00:98 until ") || !strings.Contains(out, "clash will not get it before that client renews away from it") {
+		t.Fatalf("lease conflict: exit %d\n%s", code, out)
+	}
+	edit("reservations.yaml", "  - {hostname: clash, hw-address: \"02:42:ac:11:00:97\", ip-address: "+held+"}\n", "")
 	const cam = "  - {hostname: cam-9, hw-address: \"02:42:ac:11:00:99\", ip-address: 10.30.30.59}\n"
 	for _, step := range []struct {
 		name string

@@ -105,6 +105,11 @@ type Result struct {
 	Nodes []NodeResult `json:"nodes"`
 	// Order is the order nodes were (or would be) configured in.
 	Order []string `json:"order"`
+	// Leases are what the live leases mean for new and changed
+	// reservations (plan.LeaseNotes); LeaseCheck says why they could not
+	// be read, when they could not.
+	Leases     []string `json:"lease_notes,omitempty"`
+	LeaseCheck string   `json:"lease_check,omitempty"`
 }
 
 // Changed reports whether any node has changes.
@@ -151,6 +156,7 @@ func Run(ctx context.Context, targets []Target, o Options) (Result, error) {
 	if err := preflight(ctx, nodes, o); err != nil {
 		return res, err
 	}
+	res.Leases, res.LeaseCheck = leaseNotes(ctx, nodes)
 	if o.Plan != nil {
 		o.Plan(res)
 	}
@@ -264,6 +270,22 @@ func preflight(ctx context.Context, nodes []*node, o Options) error {
 		return fmt.Errorf("preflight failed, nothing was changed: %w", errors.Join(errs...))
 	}
 	return nil
+}
+
+// leaseNotes reads the leases behind the plan from the primary (HA keeps
+// the partners' leases the same), or the only node.
+func leaseNotes(ctx context.Context, nodes []*node) ([]string, string) {
+	n := nodes[0]
+	for _, c := range nodes {
+		if c.Role == model.RolePrimary {
+			n = c
+		}
+	}
+	notes, err := plan.LeaseNotes(ctx, n.API, n.prevSite, n.wantSite, time.Now())
+	if err != nil {
+		return notes, fmt.Sprintf("could not read the leases on %s: %v", n.Name, err)
+	}
+	return notes, ""
 }
 
 // normalStates are the HA states of a healthy relationship.
