@@ -19,6 +19,7 @@ import (
 	"github.com/keaops/keaops/internal/diff"
 	"github.com/keaops/keaops/internal/keaapi"
 	"github.com/keaops/keaops/internal/model"
+	"github.com/keaops/keaops/internal/plan"
 	"github.com/keaops/keaops/sources/keaconfig"
 )
 
@@ -281,76 +282,22 @@ func (a *Agent) pass(ctx context.Context) error {
 		release("config-test failed")
 		return a.failed(snap, fmt.Errorf("config-test rejected revision %s: %w", short(snap.Revision), err))
 	}
-	err = a.apply(ctx, snap, resolved, want, wantSite, live.Dhcp4)
+	// The node's commands say whether host_cmds and subnet_cmds are loaded;
+	// unknown means config-set, which works everywhere.
+	commands, _ := a.kea.ListCommands(ctx)
+	p, err := plan.For(plan.Input{Have: live.Dhcp4, Want: want, HaveSite: liveSite, WantSite: wantSite, Changes: changes, Commands: commands})
+	if err != nil {
+		release("planning failed")
+		return a.failed(snap, fmt.Errorf("planning revision %s: %w", short(snap.Revision), err))
+	}
+	a.log.Info("applying", "revision", snap.Revision, "plan", p.Summary(model.Role(snap.Manifest.Nodes[a.cfg.Node].Role), wantSite.HA.Heartbeat()))
+	err = a.apply(ctx, change{snap: snap, file: resolved, want: want, wantSite: wantSite, previous: live.Dhcp4, prevHash: live.Hash, plan: p})
 	outcome := "applied " + short(snap.Revision)
 	if err != nil {
 		outcome = "failed"
 	}
 	release(outcome)
 	return err
-}
-
-// keaFile: a config file the agent replaces keeps its owner, group and
-// mode — Kea's service user (_kea on Debian) reads it, and config-write
-// writes it; a new one is root's alone.
-var keaFile = artifact.Owner{Mode: 0o640, GID: -1, Keep: true}
-
-// apply writes the file, sets the config and confirms; any failure puts
-// back the previous file and configuration.
-func (a *Agent) apply(ctx context.Context, snap Snapshot, file []byte, want json.RawMessage, wantSite *model.Site, previous json.RawMessage) error {
-	path := a.cfg.Kea.ConfigFile
-	old, readErr := os.ReadFile(path)
-	restore := func(cause error) error {
-		rctx := context.WithoutCancel(ctx)
-		var errs []error
-		if readErr == nil {
-			if err := artifact.WriteFileAtomicAs(path, old, keaFile); err != nil {
-				errs = append(errs, err)
-			}
-		}
-		if _, err := a.kea.ConfigSet(rctx, previous); err != nil {
-			errs = append(errs, fmt.Errorf("restoring the previous config failed, Kea may serve nobody: %w", err))
-		}
-		if len(errs) > 0 {
-			return a.failed(snap, errors.Join(append([]error{cause}, errs...)...))
-		}
-		a.metrics.rollbacks.Inc()
-		return a.failed(snap, fmt.Errorf("%w (rolled back to the previous config)", cause))
-	}
-	if readErr == nil {
-		if err := artifact.WriteFileAtomic(path+".prev", old, 0o640); err != nil {
-			return err
-		}
-	}
-	if err := a.writeFiles(snap, file); err != nil {
-		return restore(err)
-	}
-	if _, err := a.kea.ConfigSet(ctx, want); err != nil {
-		return restore(fmt.Errorf("config-set of revision %s: %w", short(snap.Revision), err))
-	}
-	now, err := a.kea.ConfigGet(ctx)
-	if err != nil {
-		return restore(fmt.Errorf("confirming: %w", err))
-	}
-	nowSite, err := keaconfig.Parse(now.Dhcp4, "live")
-	if err != nil {
-		return restore(fmt.Errorf("confirming: %w", err))
-	}
-	if cs := append(diff.Sites(nowSite, wantSite), diff.Local(nowSite, wantSite, a.cfg.Node)...); len(cs) > 0 {
-		return restore(fmt.Errorf("confirming: Kea does not run the applied config: %s", cs[0]))
-	}
-	a.metrics.applies.Inc()
-	// In a pair, "applied" also means HA is back to normal: the partner's
-	// agent waits for exactly this before touching the other node.
-	if wantSite.HA.Mode != model.HANone {
-		if err := a.waitHA(ctx); err != nil {
-			a.update(func(s *Status) { s.Ready = false })
-			return fmt.Errorf("revision %s is applied, but %w", short(snap.Revision), err)
-		}
-	}
-	a.applied(snap)
-	a.log.Info("applied", "revision", snap.Revision)
-	return nil
 }
 
 // haNormal are the HA states of a healthy relationship.

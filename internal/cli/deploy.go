@@ -109,7 +109,7 @@ func Deploy(ctx context.Context, a DeployArgs, out io.Writer) (int, error) {
 		Version: site.KeaVersion.String(), HA: site.HA.Mode != model.HANone, Force: a.Force,
 		HATimeout: a.HATimeout,
 		Progress:  func(node, step string) { fmt.Fprintf(out, "%s: %s\n", node, step) },
-		Plan:      func(r deploy.Result) { printPlan(out, r, heartbeat(site)) },
+		Plan:      func(r deploy.Result) { printPlan(out, r, site.HA.Heartbeat()) },
 	}
 	if !a.Yes || a.DryRun {
 		dry := opts
@@ -206,17 +206,6 @@ func printLeases(out io.Writer, notes []string, check string) {
 	}
 }
 
-// heartbeat is the site's HA heartbeat-delay, Kea's default when unset;
-// 0 without HA.
-func heartbeat(site *model.Site) time.Duration {
-	if site.HA.Mode == model.HANone {
-		return 0
-	}
-	if hb := site.HA.HeartbeatDelay; hb != nil {
-		return time.Duration(hb.Value) * time.Millisecond
-	}
-	return 10 * time.Second
-}
 
 func printRollout(out io.Writer, res deploy.Result, err error) {
 	for _, n := range res.Nodes {

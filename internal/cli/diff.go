@@ -207,7 +207,7 @@ func againstRevision(ctx context.Context, want *model.Site, a SiteArgs, rev stri
 		}
 	}
 	plan.Nodes[0].Apply, plan.Nodes[0].Role, plan.Nodes[0].PlanNote = offlinePlan(have, want)
-	plan.describe(heartbeat(want))
+	plan.describe(want.HA.Heartbeat())
 	if slices.ContainsFunc(plan.Nodes[0].Changes, func(c diff.Change) bool { return c.Kind == "reservation" && c.Op != diff.Remove }) {
 		plan.LeaseCheck = "not read: a plan against a Git revision asks no node (keaops diff without --against, and deploy, read them)"
 	}
@@ -356,7 +356,7 @@ func againstLive(ctx context.Context, want *model.Site, conn ConnArgs, jsonDiff 
 		})
 	}
 	wg.Wait()
-	plan.describe(heartbeat(want))
+	plan.describe(want.HA.Heartbeat())
 	plan.Leases, plan.LeaseCheck = liveLeaseNotes(ctx, want, clients, live, wanted)
 	plan.Errors = crossNode(want.Nodes, live)
 	return plan, nil

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strconv"
+	"time"
 
 	"go4.org/netipx"
 )
@@ -163,6 +164,18 @@ type HA struct {
 	MTEnable, DedicatedListener    *bool
 	ListenerThreads, ClientThreads *Int
 	Pos                            Pos
+}
+
+// Heartbeat is the HA heartbeat-delay, Kea's default (10 s) when unset;
+// 0 without HA.
+func (h HA) Heartbeat() time.Duration {
+	switch {
+	case h.Mode == HANone || h.Mode == "":
+		return 0
+	case h.HeartbeatDelay != nil:
+		return time.Duration(h.HeartbeatDelay.Value) * time.Millisecond
+	}
+	return 10 * time.Second
 }
 
 // Int is an integer setting with its position.
