@@ -206,7 +206,6 @@ func printLeases(out io.Writer, notes []string, check string) {
 	}
 }
 
-
 func printRollout(out io.Writer, res deploy.Result, err error) {
 	for _, n := range res.Nodes {
 		state := "unchanged"
