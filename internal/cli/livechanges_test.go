@@ -104,7 +104,7 @@ func TestLiveChanges(t *testing.T) {
 		if code, out := run(t, "diff", "-s", site, "--exit-code"); code != ExitOK || strings.Contains(out, "drift") {
 			t.Errorf("after the live change: exit %d\n%s", code, out)
 		}
-		if code, out := run(t, "status", "-s", site); code != ExitOK || strings.Contains(out, "drift") {
+		if code, out := run(t, "status", "-s", site); code != ExitOK || strings.Count(out, "as keaops applied it") != 2 {
 			t.Errorf("status after a live change: exit %d\n%s", code, out)
 		}
 		// config-write persisted it: the file holds the new host.
@@ -186,6 +186,32 @@ func TestLiveChanges(t *testing.T) {
 		a, err := nodes["kea-b"].Command(context.Background(), "reservation-get", map[string]any{"subnet-id": 169745920, "identifier-type": "hw-address", "identifier": "02:42:ac:11:00:0a"})
 		if err != nil || a.Result != 0 || !strings.Contains(string(a.Arguments), `"10.30.30.60"`) {
 			t.Errorf("cam-2 after the trap: %v %d %s %s", err, a.Result, a.Text, a.Arguments)
+		}
+		waitPairHealthy(t, nodes)
+	})
+
+	t.Run("a hand reservation-add is drift in its subnet; --force takes it back with config-set", func(t *testing.T) {
+		if code, out := run(t, "deploy", "-s", site, "--yes"); code != ExitOK {
+			t.Fatalf("catching up: exit %d\n%s", code, out)
+		}
+		a, err := nodes["kea-a"].Command(context.Background(), "reservation-add", map[string]any{"operation-target": "memory",
+			"reservation": map[string]any{"subnet-id": 169745920, "hw-address": "02:de:ad:be:ef:03", "ip-address": "10.30.30.80", "hostname": "by-hand"}})
+		if err != nil || a.Result != 0 {
+			t.Fatal(err, a.Text)
+		}
+		code, out := run(t, "status", "-s", site)
+		if !strings.Contains(out, "kea-a: drift in subnet 10.30.30.0/24 (id 169745920): its settings, pools or reservations") || strings.Count(out, "DRIFT: changed outside keaops") != 1 {
+			t.Errorf("status: exit %d\n%s", code, out)
+		}
+		if code, out := run(t, "deploy", "-s", site, "--yes"); code != ExitProblems || !strings.Contains(out, "kea-a: its running config was changed outside keaops") {
+			t.Errorf("deploy over drift: exit %d\n%s", code, out)
+		}
+		code, out = run(t, "deploy", "-s", site, "--yes", "--force")
+		if code != ExitOK || !strings.Contains(out, "kea-a: → config-set (the running config was changed outside keaops (drift))") || !strings.Contains(out, "- reservation by-hand") {
+			t.Errorf("deploy --force: exit %d\n%s", code, out)
+		}
+		if code, out := run(t, "status", "-s", site); code != ExitOK || strings.Count(out, "as keaops applied it") != 2 {
+			t.Errorf("status after --force: exit %d\n%s", code, out)
 		}
 		waitPairHealthy(t, nodes)
 	})

@@ -34,8 +34,35 @@ type NodeStatus struct {
 	HAState string   `json:"ha_state,omitempty"`
 	Serving []string `json:"serving,omitempty"`
 	InTouch bool     `json:"partner_in_touch"`
+	// Config is what the running config is to keaops: "applied" (as
+	// keaops last applied it, by config-set or live commands), "drift"
+	// (changed since; Drifted names the scopes), "unmanaged" (keaops has
+	// not configured it: imported, or never deployed) or "unknown".
+	Config  string   `json:"config"`
 	Drift   bool     `json:"drift"`
-	Error   string   `json:"error,omitempty"`
+	Drifted []string `json:"drifted,omitempty"`
+	// Hash is Kea's config-hash-get (2.4+).
+	Hash  string `json:"hash,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
+var configWords = map[string]string{
+	"applied":   "as keaops applied it",
+	"drift":     "DRIFT: changed outside keaops",
+	"unmanaged": "not configured by keaops yet",
+	"unknown":   "unknown (config-get failed)",
+}
+
+// configState classifies a running config by the records keaops left in
+// it (model.Record).
+func configState(live *model.Site) (state string, drifted []string) {
+	switch drifted = model.Drift(live); {
+	case len(drifted) > 0:
+		return "drift", drifted
+	case !live.Recorded.Recorded():
+		return "unmanaged", nil
+	}
+	return "applied", nil
 }
 
 func newStatusCmd(stdout io.Writer) *cobra.Command {
@@ -94,9 +121,12 @@ func Status(ctx context.Context, a StatusArgs, out io.Writer) (int, error) {
 				l := st.HA[0].Servers.Local
 				r.HAState, r.Serving, r.InTouch = l.State, l.Scopes, st.HA[0].Servers.Remote.InTouch
 			}
+			r.Config = "unknown"
 			if cfg, err := c.ConfigGet(cctx); err == nil {
+				r.Hash = cfg.Hash
 				if live, err := keaconfig.Parse(cfg.Dhcp4, n.Name); err == nil {
-					r.Drift = model.Drifted(live)
+					r.Config, r.Drifted = configState(live)
+					r.Drift = r.Config == "drift"
 				}
 			}
 		})
@@ -116,7 +146,7 @@ func Status(ctx context.Context, a StatusArgs, out io.Writer) (int, error) {
 		}
 	} else {
 		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "NODE\tROLE\tKEA\tUPTIME\tHA STATE\tSERVING\tPARTNER\tDRIFT")
+		fmt.Fprintln(tw, "NODE\tROLE\tKEA\tUPTIME\tHA STATE\tSERVING\tPARTNER\tCONFIG")
 		for _, r := range rows {
 			if r.Error != "" {
 				fmt.Fprintf(tw, "%s\t%s\tERROR: %s\n", r.Node, r.Role, r.Error)
@@ -130,9 +160,14 @@ func Status(ctx context.Context, a StatusArgs, out io.Writer) (int, error) {
 				partner = "-"
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Node, r.Role, r.Version, time.Duration(r.Uptime)*time.Second,
-				orDash(r.HAState), orDash(strings.Join(r.Serving, ",")), partner, map[bool]string{false: "no", true: "YES"}[r.Drift])
+				orDash(r.HAState), orDash(strings.Join(r.Serving, ",")), partner, configWords[r.Config])
 		}
 		tw.Flush()
+		for _, r := range rows {
+			for _, d := range r.Drifted {
+				fmt.Fprintf(out, "%s: drift in %s\n", r.Node, d)
+			}
+		}
 	}
 	if !healthy {
 		return ExitProblems, nil
