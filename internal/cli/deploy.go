@@ -20,6 +20,7 @@ import (
 	"github.com/keaops/keaops/internal/artifact"
 	"github.com/keaops/keaops/internal/deploy"
 	"github.com/keaops/keaops/internal/model"
+	"github.com/keaops/keaops/internal/plan"
 	"github.com/keaops/keaops/sources/keaconfig"
 )
 
@@ -29,6 +30,7 @@ type DeployArgs struct {
 	Yes       bool
 	DryRun    bool
 	Force     bool
+	Degraded  bool
 	HATimeout time.Duration
 	Conn      ConnArgs
 	Lock      LockArgs
@@ -72,6 +74,7 @@ rollout failed (see which nodes were rolled back).`,
 	cmd.Flags().BoolVarP(&a.Yes, "yes", "y", false, "do not ask for confirmation (for CI)")
 	cmd.Flags().BoolVar(&a.DryRun, "dry-run", false, "preflight and plan only; change nothing")
 	cmd.Flags().BoolVar(&a.Force, "force", false, "deploy even when the pair is not healthy")
+	cmd.Flags().BoolVar(&a.Degraded, "degraded", false, "a node is down: deploy to the survivors only, whose partners must see it gone (exit 3)")
 	cmd.Flags().DurationVar(&a.HATimeout, "ha-timeout", 2*time.Minute, "how long to wait for HA to return to normal after each node")
 	a.Conn.flags(cmd)
 	a.Lock.flags(cmd)
@@ -106,10 +109,10 @@ func Deploy(ctx context.Context, a DeployArgs, out io.Writer) (int, error) {
 	defer func() { release(outcome) }()
 
 	opts := deploy.Options{
-		Version: site.KeaVersion.String(), HA: site.HA.Mode != model.HANone, Force: a.Force,
+		Version: site.KeaVersion.String(), HA: site.HA.Mode != model.HANone, Force: a.Force, Degraded: a.Degraded,
 		HATimeout: a.HATimeout,
 		Progress:  func(node, step string) { fmt.Fprintf(out, "%s: %s\n", node, step) },
-		Plan:      func(r deploy.Result) { printPlan(out, r, site.HA.Heartbeat()) },
+		Plan:      func(r deploy.Result) { printPlan(out, r, site.HA) },
 	}
 	if !a.Yes || a.DryRun {
 		dry := opts
@@ -133,9 +136,17 @@ func Deploy(ctx context.Context, a DeployArgs, out io.Writer) (int, error) {
 		if !res.Changed() {
 			outcome = "no changes"
 		}
+		if len(res.Behind) > 0 {
+			outcome = "deployed degraded; behind: " + strings.Join(res.Behind, ", ")
+			return ExitDegraded, nil
+		}
 	}
 	return exitFor(err), nil
 }
+
+// ExitDegraded: a degraded deploy reached the survivors; the nodes it
+// names as behind still run an older config.
+const ExitDegraded = 3
 
 func exitFor(err error) int {
 	if err != nil {
@@ -185,12 +196,22 @@ func confirm(in io.Reader, out io.Writer, res deploy.Result) bool {
 	return strings.EqualFold(strings.TrimSpace(line), "y") || strings.EqualFold(strings.TrimSpace(line), "yes")
 }
 
-func printPlan(out io.Writer, res deploy.Result, heartbeat time.Duration) {
+func printPlan(out io.Writer, res deploy.Result, ha model.HA) {
 	for _, n := range res.Nodes {
 		for _, c := range n.Changes {
 			fmt.Fprintf(out, "  %s: %s\n", n.Name, c)
 		}
-		if s := n.Plan.Summary(n.Role, heartbeat); s != "" {
+		if s := n.Plan.Summary(n.Role, ha.Heartbeat()); s != "" {
+			if len(res.Behind) > 0 && n.Plan.Method == plan.ConfigSet {
+				// The survivor serves everyone: its HA restart is an
+				// outage, until it gives up on its partner again
+				// (measured: max-response-delay, TestDegradedDeploy).
+				resp := 60 * time.Second // Kea's default
+				if ha.MaxResponseDelay != nil {
+					resp = time.Duration(ha.MaxResponseDelay.Value) * time.Millisecond
+				}
+				s = fmt.Sprintf("config-set (%s) on a node serving alone: no DHCP service at all until it is back in partner-down, about one max-response-delay (%v)", n.Plan.Reason, resp)
+			}
 			fmt.Fprintf(out, "  %s: → %s\n", n.Name, s)
 		}
 	}
@@ -210,6 +231,8 @@ func printRollout(out io.Writer, res deploy.Result, err error) {
 	for _, n := range res.Nodes {
 		state := "unchanged"
 		switch {
+		case n.Behind:
+			state = "BEHIND: it was down, this deploy left it out; the next deploy (or its agent) brings it to this config"
 		case n.Unplanned:
 			state = "NOT PLANNED: preflight failed, its changes are unknown"
 		case n.Superseded:

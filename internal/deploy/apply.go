@@ -165,7 +165,11 @@ func waitHA(ctx context.Context, all []*node, o Options) error {
 		last = nil
 		for _, n := range all {
 			st, err := n.API.Status(tctx)
-			if err == nil {
+			switch {
+			case err == nil && o.Degraded:
+				// A survivor has settled when it serves alone again.
+				err = partnerGone(st)
+			case err == nil:
 				err = healthy(st)
 			}
 			if err != nil {

@@ -64,6 +64,9 @@ type Options struct {
 	HA bool
 	// Force deploys to a pair that is not healthy.
 	Force bool
+	// Degraded deploys to the nodes that answer when the others are down
+	// (their partners see them gone): see degraded.go.
+	Degraded bool
 	// DryRun reads and plans only: nothing that changes state is called.
 	DryRun bool
 	// HATimeout bounds the wait for HA to settle after each config-set.
@@ -96,8 +99,11 @@ type NodeResult struct {
 	Superseded bool `json:"superseded,omitempty"`
 	// Unplanned: the node failed preflight, so its plan is unknown or
 	// refused: never to be shown as "unchanged".
-	Unplanned bool   `json:"unplanned,omitempty"`
-	Error     string `json:"error,omitempty"`
+	Unplanned bool `json:"unplanned,omitempty"`
+	// Behind: a degraded deploy left this node out (it was down); it runs
+	// an older config until the next deploy or its agent.
+	Behind bool   `json:"behind,omitempty"`
+	Error  string `json:"error,omitempty"`
 }
 
 // Result is the outcome of a rollout.
@@ -110,6 +116,8 @@ type Result struct {
 	// be read, when they could not.
 	Leases     []string `json:"lease_notes,omitempty"`
 	LeaseCheck string   `json:"lease_check,omitempty"`
+	// Behind names the nodes a degraded deploy left out.
+	Behind []string `json:"behind,omitempty"`
 }
 
 // Changed reports whether any node has changes.
@@ -133,6 +141,8 @@ type node struct {
 	lastSeen string
 	// done counts the steps of a live plan that succeeded.
 	done int
+	// down: preflight could not reach it at all.
+	down bool
 }
 
 // Run rolls targets out. The returned error says why the rollout stopped;
@@ -156,6 +166,13 @@ func Run(ctx context.Context, targets []Target, o Options) (Result, error) {
 	if err := preflight(ctx, nodes, o); err != nil {
 		return res, err
 	}
+	// From here on a degraded deploy knows only the nodes that answered.
+	nodes = slices.DeleteFunc(nodes, func(n *node) bool {
+		if n.res.Behind {
+			res.Behind = append(res.Behind, n.Name)
+		}
+		return n.res.Behind
+	})
 	res.Leases, res.LeaseCheck = leaseNotes(ctx, nodes)
 	if o.Plan != nil {
 		o.Plan(res)
@@ -215,6 +232,9 @@ func preflight(ctx context.Context, nodes []*node, o Options) error {
 		err := func() error {
 			v, err := n.API.Version(ctx)
 			if err != nil {
+				if n.down = unreachable(ctx, err); n.down && o.HA && !o.Degraded {
+					return fmt.Errorf("%w (if the node is down, --degraded deploys to its partner alone)", err)
+				}
 				return err
 			}
 			if o.Version != "" && !strings.HasPrefix(v, o.Version+".") {
@@ -225,7 +245,11 @@ func preflight(ctx context.Context, nodes []*node, o Options) error {
 				return err
 			}
 			n.pid = st.PID
-			if o.HA && !o.Force {
+			if o.HA && o.Degraded {
+				if err := partnerGone(st); err != nil {
+					return err
+				}
+			} else if o.HA && !o.Force {
 				if err := healthy(st); err != nil {
 					return fmt.Errorf("%w (--force deploys anyway)", err)
 				}
@@ -265,6 +289,9 @@ func preflight(ctx context.Context, nodes []*node, o Options) error {
 			n.res.Unplanned = true
 			errs = append(errs, fmt.Errorf("%s: %w", n.Name, err))
 		}
+	}
+	if o.Degraded {
+		errs = degrade(nodes)
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("preflight failed, nothing was changed: %w", errors.Join(errs...))

@@ -224,8 +224,31 @@ func (n *Node) SignalDHCP(sig os.Signal) error { return n.procs[0].cmd.Process.S
 // crash and a service restart would.
 func (n *Node) RestartDHCP(t testing.TB) {
 	t.Helper()
-	old := n.procs[0]
-	old.stop()
+	n.procs[0].stop()
+	n.startAgain(t, 0)
+}
+
+// Down stops every daemon of the node, as a machine that went away.
+func (n *Node) Down() {
+	for _, p := range n.procs {
+		p.stop()
+	}
+}
+
+// Up starts a node that is Down again, each daemon from its -c file.
+func (n *Node) Up(t testing.TB) {
+	t.Helper()
+	for i := range n.procs {
+		n.startAgain(t, i)
+		if i == 0 {
+			waitFile(n.Dirs.Run, 2*time.Second)
+		}
+	}
+}
+
+func (n *Node) startAgain(t testing.TB, i int) {
+	t.Helper()
+	old := n.procs[i]
 	p := &proc{name: old.name, exited: make(chan struct{}), log: old.log}
 	out, err := os.OpenFile(p.log, os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
@@ -239,7 +262,7 @@ func (n *Node) RestartDHCP(t testing.TB) {
 		t.Fatalf("restarting %s: %v", p.name, err)
 	}
 	go func() { _ = p.cmd.Wait(); out.Close(); close(p.exited) }()
-	n.procs[0] = p
+	n.procs[i] = p
 	t.Cleanup(func() { p.stop() })
 }
 

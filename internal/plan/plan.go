@@ -128,6 +128,7 @@ func configSetReason(in Input) string {
 				return fmt.Sprintf("a subnet is renumbered (%s)", c.What)
 			}
 		default:
+			c.Pos, c.Error = model.Pos{}, ""
 			return fmt.Sprintf("a %s setting changes (%s)", c.Kind, strings.TrimSpace(strings.TrimPrefix(c.String(), string(c.Op))))
 		}
 	}
