@@ -188,51 +188,12 @@ func (a *Agent) Pass(ctx context.Context) {
 }
 
 func (a *Agent) pass(ctx context.Context) error {
-	snap, err := a.src.Latest(ctx, a.cfg.Node)
+	f, err := a.fetch(ctx)
 	if err != nil {
-		if errors.Is(err, errVerify) {
-			a.metrics.verifyFailures.Inc()
-			a.update(func(s *Status) { s.Stalled = true })
-			return fmt.Errorf("refusing the artifacts: %w", err)
-		}
-		a.metrics.fetchFailures.Inc()
-		a.mu.Lock()
-		a.fetchFailures++
-		a.mu.Unlock()
-		return fmt.Errorf("fetch failed, staying on the current config: %w", err)
+		return err
 	}
-	a.mu.Lock()
-	a.fetchFailures = 0
-	a.mu.Unlock()
-	a.update(func(s *Status) { s.LastAttemptedRevision = snap.Revision })
+	snap, resolved, want, wantSite := f.snap, f.resolved, f.want, f.wantSite
 	st := a.Status()
-	if err := a.notOlder(snap, st); err != nil {
-		return err
-	}
-	if snap.Revision == st.FailedRevision {
-		a.update(func(s *Status) { s.Stalled = true })
-		return fmt.Errorf("revision %s failed before; waiting for a new one", short(snap.Revision))
-	}
-
-	rendered, ok := snap.Files["kea-dhcp4.json"]
-	if !ok {
-		return fmt.Errorf("%w: no kea-dhcp4.json for %s", errVerify, a.cfg.Node)
-	}
-	resolved, err := snap.Manifest.Resolve(a.cfg.Node, "kea-dhcp4.json", rendered, artifact.EnvFileResolver)
-	if err != nil {
-		return err
-	}
-	want, err := keaconfig.Unwrap(resolved)
-	if err != nil {
-		return fmt.Errorf("%w: kea-dhcp4.json: %w", errVerify, err)
-	}
-	wantSite, err := keaconfig.Parse(want, "rendered")
-	if err != nil {
-		return fmt.Errorf("%w: kea-dhcp4.json: %w", errVerify, err)
-	}
-	if err := keaconfig.CheckIdentity(want, a.cfg.Node); err != nil {
-		return fmt.Errorf("%w: %w", errVerify, err)
-	}
 
 	live, err := a.kea.ConfigGet(ctx)
 	if err != nil {

@@ -24,6 +24,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	path := fs.String("config", "/etc/keaops/agent.yaml", "configuration file")
 	once := fs.Bool("once", false, "run one reconcile pass and exit (0 when it succeeded)")
+	prepare := fs.Bool("prepare", false, "install the latest verified revision as Kea's config file and exit, without contacting Kea (before Kea starts)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -46,6 +47,13 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			log.Error("starting", "err", err)
 			return 1
+		}
+		if *prepare {
+			if err := a.Prepare(ctx); err != nil {
+				log.Error("prepare", "err", err)
+				return 1
+			}
+			return 0
 		}
 		if *once {
 			a.Pass(ctx)

@@ -3,11 +3,15 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/keaops/keaops/internal/agent"
 	"github.com/keaops/keaops/internal/keatest"
 )
 
@@ -91,6 +95,49 @@ func TestDegradedDeploy(t *testing.T) {
 	}
 	if code, out := run(t, "diff", "-s", site, "--exit-code"); code != ExitOK {
 		t.Errorf("after the catch-up: exit %d\n%s", code, out)
+	}
+
+	// The primary goes down; the standby takes a change alone. Before the
+	// primary starts again, its agent installs the published revision
+	// (keaops-agent --prepare): it comes back on the config its partner
+	// runs, before HA lets it serve.
+	nodes["kea-a"].Down()
+	waitState(t, nodes["kea-b"], "partner-down", 30*time.Second)
+	appendReservation(t, site, "  - {hostname: cam-2, hw-address: \"02:42:ac:11:00:0a\", ip-address: 10.30.30.60}\n")
+	if code, out := run(t, "deploy", "-s", site, "--yes", "--degraded", "--timeout", "2s"); code != ExitDegraded || !strings.Contains(out, "kea-a: BEHIND") {
+		t.Fatalf("degraded deploy to the standby: exit %d\n%s", code, out)
+	}
+	remote := filepath.Join(t.TempDir(), "rendered.git")
+	gitCLI(t, "", "init", "-q", "--bare", remote)
+	rev := renderPublish(t, site, "", remote)
+	prep, err := agent.New(agent.Config{
+		Node:     "kea-a",
+		Source:   agent.Source{Git: &agent.GitSource{URL: remote, Branch: "keaops-rendered"}},
+		Kea:      agent.Kea{Control: "unix://" + filepath.Join(dirs["kea-a"].Run, "kea4-ctrl.sock"), ConfigFile: filepath.Join(dirs["kea-a"].Root, "kea-dhcp4.json")},
+		StateDir: t.TempDir(), Interval: agent.Duration{Duration: time.Minute}, HA: agent.HA{Timeout: agent.Duration{Duration: time.Minute}},
+	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := prep.Prepare(context.Background()); err != nil {
+		t.Fatalf("prepare %s: %v", rev, err)
+	}
+	nodes["kea-a"].Up(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	var first keatest.Answer
+	keatest.Eventually(ctx, 50*time.Millisecond, func() (bool, error) {
+		first, err = nodes["kea-a"].Command(ctx, "config-get", nil)
+		return err == nil && first.Result == 0, err
+	})
+	st, _ := nodes["kea-a"].HA(ctx)
+	if !strings.Contains(string(first.Arguments), "02:42:ac:11:00:0a") {
+		t.Errorf("the primary came back without the change it missed (HA state %s)", st.State)
+	}
+	t.Logf("the primary answered first in HA state %s, already on revision %s", st.State, rev[:12])
+	waitPairHealthy(t, nodes)
+	if code, out := run(t, "diff", "-s", site, "--exit-code"); code != ExitOK {
+		t.Errorf("after the primary returned: exit %d\n%s", code, out)
 	}
 }
 
