@@ -114,7 +114,7 @@ func TestLiveChangesOnTheWire(t *testing.T) {
 			stop := haWatch(nodes)
 			code, out := run(t, deployArgs...)
 			watched = stop()
-			if code != ExitOK || strings.Count(out, "→ "+step.commands+"; HA is not restarted") != 2 || strings.Contains(out, "config-set") {
+			if code != ExitOK || strings.Count(out, "→ "+step.commands+"; HA is not restarted") != 2 || sentConfigSet(out) {
 				t.Fatalf("%s: exit %d\n%s", step.name, code, out)
 			}
 		})

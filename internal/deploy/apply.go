@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/keaops/keaops/internal/diff"
@@ -194,45 +195,68 @@ func waitHA(ctx context.Context, all []*node, o Options) error {
 // verify waits for HA to settle, then reads every changed node: it must
 // run, under the same process, what this rollout set. Reading after the
 // wait makes the answer hold at the end of the rollout, not before it: a
-// deploy that exits 0 leaves every node on what it set.
+// deploy that exits 0 leaves every node on what it set. Nodes are read at
+// once.
 func verify(ctx context.Context, changed, all []*node, o Options) error {
 	if o.HA {
 		if err := waitHA(ctx, all, o); err != nil {
 			return err
 		}
 	}
-	for _, n := range changed {
+	errs := make([]error, len(changed))
+	var wg sync.WaitGroup
+	for i, n := range changed {
 		o.Progress(n.Name, "verifying")
-		st, err := n.API.Status(ctx)
-		if err != nil {
-			return fmt.Errorf("%s: verifying: %w", n.Name, err)
-		}
-		if st.PID != n.pid {
-			return fmt.Errorf("%s: Kea restarted during the rollout (pid %d → %d): it now runs what its config file held when it started", n.Name, n.pid, st.PID)
-		}
-		cur, err := n.API.ConfigGet(ctx)
-		if err != nil {
-			return fmt.Errorf("%s: verifying: %w", n.Name, err)
-		}
-		now, err := keaconfig.Parse(cur.Dhcp4, n.Name+" (live)")
-		if err != nil {
-			return fmt.Errorf("%s: verifying: %w", n.Name, err)
-		}
-		if cs := append(diff.Sites(now, n.wantSite), diff.Local(now, n.wantSite, n.Name)...); len(cs) > 0 {
-			return fmt.Errorf("%s no longer runs what this deploy set (%s): another deploy or a hand change replaced it during the rollout", n.Name, cs[0])
-		}
-		// 2.4+: the running config is, byte for byte in Kea's own terms,
-		// the one config-set accepted.
-		if n.hash != "" {
-			h, err := n.API.ConfigHash(ctx)
-			if err != nil {
-				return fmt.Errorf("%s: verifying: %w", n.Name, err)
+		wg.Go(func() {
+			if err := verifyNode(ctx, n); err != nil {
+				errs[i] = fmt.Errorf("%s: %w", n.Name, err)
 			}
-			if !strings.EqualFold(h, n.hash) {
-				return fmt.Errorf("%s: config-hash-get %s differs from the hash it had once this rollout changed it (%s): another deploy or a hand change replaced it during the rollout", n.Name, h, n.hash)
-			}
-			n.res.Hash = h
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func verifyNode(ctx context.Context, n *node) error {
+	st, err := n.API.Status(ctx)
+	if err != nil {
+		return fmt.Errorf("verifying: %w", err)
+	}
+	if st.PID != n.pid {
+		return fmt.Errorf("Kea restarted during the rollout (pid %d → %d): it now runs what its config file held when it started", n.pid, st.PID)
+	}
+	// 2.4+: the running config is, in Kea's own terms, the one this
+	// rollout left: nobody changed it since.
+	if n.hash != "" {
+		h, err := n.API.ConfigHash(ctx)
+		if err != nil {
+			return fmt.Errorf("verifying: %w", err)
 		}
+		if !strings.EqualFold(h, n.hash) {
+			return fmt.Errorf("config-hash-get %s differs from the hash it had once this rollout changed it (%s): another deploy or a hand change replaced it during the rollout", h, n.hash)
+		}
+		n.res.Hash = h
+	}
+	// A live plan is read back where it changed the node: preflight
+	// compared the whole running config, and the hash shows nothing else
+	// moved since (plan.Check). Reading 10,000 hosts back again would cost
+	// more than the change.
+	if n.res.Plan.Method == plan.Live && n.hash != "" {
+		if err := plan.Check(ctx, n.API, n.res.Plan.Steps); err != nil {
+			return fmt.Errorf("verifying: %w", err)
+		}
+		return nil
+	}
+	cur, err := n.API.ConfigGet(ctx)
+	if err != nil {
+		return fmt.Errorf("verifying: %w", err)
+	}
+	now, err := keaconfig.Parse(cur.Dhcp4, n.Name+" (live)")
+	if err != nil {
+		return fmt.Errorf("verifying: %w", err)
+	}
+	if cs := append(diff.Sites(now, n.wantSite), diff.Local(now, n.wantSite, n.Name)...); len(cs) > 0 {
+		return fmt.Errorf("no longer runs what this deploy set (%s): another deploy or a hand change replaced it during the rollout", cs[0])
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/keaops/keaops/internal/diff"
@@ -143,6 +144,8 @@ type node struct {
 	done int
 	// down: preflight could not reach it at all.
 	down bool
+	// preErr is why preflight refused it.
+	preErr error
 }
 
 // Run rolls targets out. The returned error says why the rollout stopped;
@@ -156,6 +159,14 @@ func Run(ctx context.Context, targets []Target, o Options) (Result, error) {
 	}
 	if o.Progress == nil {
 		o.Progress = func(string, string) {}
+	}
+	// Nodes are read and verified concurrently; a report is one line.
+	var progress sync.Mutex
+	report := o.Progress
+	o.Progress = func(node, step string) {
+		progress.Lock()
+		defer progress.Unlock()
+		report(node, step)
 	}
 	res := Result{Nodes: make([]NodeResult, len(targets))}
 	nodes := make([]*node, len(targets))
@@ -192,6 +203,11 @@ func Run(ctx context.Context, targets []Target, o Options) (Result, error) {
 		return res, persist(ctx, nodes, o)
 	}
 	for _, n := range changed {
+		if n.res.Plan.Method == plan.Live {
+			// A live plan never sends the whole config: each command is
+			// checked by Kea as it comes, and undone if refused.
+			continue
+		}
 		o.Progress(n.Name, "config-test")
 		if err := n.API.ConfigTest(ctx, n.Config); err != nil {
 			n.res.Error = err.Error()
@@ -223,71 +239,25 @@ func Run(ctx context.Context, targets []Target, o Options) (Result, error) {
 	return res, persist(ctx, nodes, o)
 }
 
-// preflight reads every node: it must answer, run the target version, be
-// healthy in HA, and its running config is kept for the plan and rollback.
+// preflight reads every node (node.read) and plans it.
 func preflight(ctx context.Context, nodes []*node, o Options) error {
-	var errs []error
+	// Nodes are read at once: for a large site each read is a config-get
+	// and two parses, the slowest part of a live change.
+	var wg sync.WaitGroup
 	for _, n := range nodes {
 		o.Progress(n.Name, "preflight")
-		err := func() error {
-			v, err := n.API.Version(ctx)
-			if err != nil {
-				if n.down = unreachable(ctx, err); n.down && o.HA && !o.Degraded {
-					return fmt.Errorf("%w (if the node is down, --degraded deploys to its partner alone)", err)
-				}
-				return err
+		wg.Go(func() {
+			if n.preErr = n.read(ctx, o); n.preErr != nil {
+				n.res.Error = n.preErr.Error()
+				n.res.Unplanned = true
 			}
-			if o.Version != "" && !strings.HasPrefix(v, o.Version+".") {
-				return fmt.Errorf("runs Kea %s, but the configs were rendered for %s", v, o.Version)
-			}
-			st, err := n.API.Status(ctx)
-			if err != nil {
-				return err
-			}
-			n.pid = st.PID
-			if o.HA && o.Degraded {
-				if err := partnerGone(st); err != nil {
-					return err
-				}
-			} else if o.HA && !o.Force {
-				if err := healthy(st); err != nil {
-					return fmt.Errorf("%w (--force deploys anyway)", err)
-				}
-			}
-			cfg, err := n.API.ConfigGet(ctx)
-			if err != nil {
-				return err
-			}
-			n.previous, n.prevHash = cfg.Dhcp4, cfg.Hash
-			if n.prevSite, err = keaconfig.Parse(cfg.Dhcp4, n.Name+" (live)"); err != nil {
-				return err
-			}
-			if n.wantSite, err = keaconfig.Parse(n.Config, n.Name+" (rendered)"); err != nil {
-				return err
-			}
-			want := n.Want
-			if want == nil {
-				want = n.wantSite
-			}
-			n.res.Changes = append(diff.Sites(n.prevSite, want), diff.Local(n.prevSite, n.wantSite, n.Name)...)
-			// A node that cannot list its commands is planned as one
-			// without live commands: config-set works everywhere.
-			commands, _ := n.API.ListCommands(ctx)
-			if n.res.Plan, err = plan.For(plan.Input{Have: cfg.Dhcp4, Want: n.Config, HaveSite: n.prevSite, WantSite: n.wantSite, Changes: n.res.Changes, Commands: commands}); err != nil {
-				return fmt.Errorf("planning: %w", err)
-			}
-			if self := keaconfig.ThisServer(cfg.Dhcp4); self != "" && self != n.Name {
-				return fmt.Errorf("the server at this endpoint calls itself %q: wrong endpoint, or a config copied between nodes", self)
-			}
-			if model.Drifted(n.prevSite) && !o.Force {
-				return errors.New("its running config was changed outside keaops since keaops last configured it (drift): review the plan, then --force overwrites it")
-			}
-			return nil
-		}()
-		if err != nil {
-			n.res.Error = err.Error()
-			n.res.Unplanned = true
-			errs = append(errs, fmt.Errorf("%s: %w", n.Name, err))
+		})
+	}
+	wg.Wait()
+	var errs []error
+	for _, n := range nodes {
+		if n.preErr != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", n.Name, n.preErr))
 		}
 	}
 	if o.Degraded {
@@ -295,6 +265,65 @@ func preflight(ctx context.Context, nodes []*node, o Options) error {
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("preflight failed, nothing was changed: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// read is one node's preflight: it must answer, run the target version,
+// be healthy in HA, and its running config is kept for the plan and
+// rollback.
+func (n *node) read(ctx context.Context, o Options) error {
+	v, err := n.API.Version(ctx)
+	if err != nil {
+		if n.down = unreachable(ctx, err); n.down && o.HA && !o.Degraded {
+			return fmt.Errorf("%w (if the node is down, --degraded deploys to its partner alone)", err)
+		}
+		return err
+	}
+	if o.Version != "" && !strings.HasPrefix(v, o.Version+".") {
+		return fmt.Errorf("runs Kea %s, but the configs were rendered for %s", v, o.Version)
+	}
+	st, err := n.API.Status(ctx)
+	if err != nil {
+		return err
+	}
+	n.pid = st.PID
+	if o.HA && o.Degraded {
+		if err := partnerGone(st); err != nil {
+			return err
+		}
+	} else if o.HA && !o.Force {
+		if err := healthy(st); err != nil {
+			return fmt.Errorf("%w (--force deploys anyway)", err)
+		}
+	}
+	cfg, err := n.API.ConfigGet(ctx)
+	if err != nil {
+		return err
+	}
+	n.previous, n.prevHash = cfg.Dhcp4, cfg.Hash
+	if n.prevSite, err = keaconfig.Parse(cfg.Dhcp4, n.Name+" (live)"); err != nil {
+		return err
+	}
+	if n.wantSite, err = keaconfig.Parse(n.Config, n.Name+" (rendered)"); err != nil {
+		return err
+	}
+	want := n.Want
+	if want == nil {
+		want = n.wantSite
+	}
+	n.res.Changes = append(diff.Sites(n.prevSite, want), diff.Local(n.prevSite, n.wantSite, n.Name)...)
+	// A node that cannot list its commands is planned as one
+	// without live commands: config-set works everywhere.
+	commands, _ := n.API.ListCommands(ctx)
+	if n.res.Plan, err = plan.For(plan.Input{Have: cfg.Dhcp4, Want: n.Config, HaveSite: n.prevSite, WantSite: n.wantSite, Changes: n.res.Changes, Commands: commands}); err != nil {
+		return fmt.Errorf("planning: %w", err)
+	}
+	if self := keaconfig.ThisServer(cfg.Dhcp4); self != "" && self != n.Name {
+		return fmt.Errorf("the server at this endpoint calls itself %q: wrong endpoint, or a config copied between nodes", self)
+	}
+	if model.Drifted(n.prevSite) && !o.Force {
+		return errors.New("its running config was changed outside keaops since keaops last configured it (drift): review the plan, then --force overwrites it")
 	}
 	return nil
 }

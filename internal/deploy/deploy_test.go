@@ -343,7 +343,7 @@ func TestRunVerifiesHash(t *testing.T) {
 	if _, err := Run(context.Background(), targets(ok), Options{}); err != nil {
 		t.Fatalf("matching hash: %v, calls %v", err, ok.calls)
 	}
-	if got := strings.Join(ok.calls, " "); got != "version-get status-get config-get config-test config-hash-get config-set config-write status-get config-get config-hash-get" {
+	if got := strings.Join(ok.calls, " "); got != "version-get status-get config-get config-test config-hash-get config-set config-write status-get config-hash-get config-get" {
 		t.Errorf("2.4+ calls: %s", got)
 	}
 	// A mismatch after config-set is a failed rollout; the node now runs

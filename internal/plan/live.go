@@ -39,69 +39,101 @@ type rawConfig struct {
 	hosts   map[hostKey]host
 }
 
-func decodeRaw(dhcp4 json.RawMessage) (rawConfig, error) {
+// decodeRaw reads the subnets named in ids out of a Dhcp4 object that
+// site was parsed from (keaconfig.Parse keeps subnet4's order). Only they
+// are decoded: a one-host change to a 10,000-host config reads one subnet.
+func decodeRaw(dhcp4 json.RawMessage, site *model.Site, ids map[uint32]bool) (rawConfig, error) {
 	var c struct {
-		Subnets []map[string]json.RawMessage `json:"subnet4"`
+		Subnets []json.RawMessage `json:"subnet4"`
 	}
 	if err := json.Unmarshal(dhcp4, &c); err != nil {
 		return rawConfig{}, err
 	}
+	if len(c.Subnets) != len(site.Subnets) {
+		return rawConfig{}, fmt.Errorf("%d subnets in the JSON, %d parsed", len(c.Subnets), len(site.Subnets))
+	}
 	rc := rawConfig{subnets: map[uint32]map[string]json.RawMessage{}, prefix: map[uint32]string{}, hosts: map[hostKey]host{}}
-	for _, sn := range c.Subnets {
-		var id uint32
-		var prefix string
-		if err := json.Unmarshal(sn["id"], &id); err != nil {
-			return rawConfig{}, fmt.Errorf("subnet id: %w", err)
+	for i, raw := range c.Subnets {
+		id := site.Subnets[i].ID
+		if !ids[id] {
+			continue
 		}
-		_ = json.Unmarshal(sn["subnet"], &prefix)
-		var list []map[string]json.RawMessage
-		if r, ok := sn["reservations"]; ok {
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &obj); err != nil {
+			return rawConfig{}, fmt.Errorf("subnet %d: %w", id, err)
+		}
+		var list []json.RawMessage
+		if r, ok := obj["reservations"]; ok {
 			if err := json.Unmarshal(r, &list); err != nil {
 				return rawConfig{}, fmt.Errorf("subnet %d: reservations: %w", id, err)
 			}
 		}
-		obj := maps.Clone(sn)
 		delete(obj, "reservations")
-		rc.subnets[id], rc.prefix[id] = obj, prefix
+		rc.subnets[id], rc.prefix[id] = obj, site.Subnets[i].Prefix.String()
 		for _, h := range list {
-			var f struct {
-				HW       string `json:"hw-address"`
-				ClientID string `json:"client-id"`
-				IP       string `json:"ip-address"`
-				Hostname string `json:"hostname"`
-			}
-			b, _ := json.Marshal(h)
-			if err := json.Unmarshal(b, &f); err != nil {
-				return rawConfig{}, fmt.Errorf("subnet %d: reservation: %w", id, err)
-			}
-			k := hostKey{Subnet: id}
-			var err error
-			if f.HW != "" {
-				k.Type = "hw-address"
-				k.ID, err = model.ParseMAC(f.HW)
-			} else {
-				k.Type = "client-id"
-				k.ID, err = model.ParseClientID(f.ClientID)
-			}
+			k, hv, err := decodeHost(id, h)
 			if err != nil {
-				return rawConfig{}, fmt.Errorf("subnet %d: reservation %s: %w", id, f.IP, err)
+				return rawConfig{}, fmt.Errorf("subnet %d: %w", id, err)
 			}
-			obj := maps.Clone(h)
-			obj["subnet-id"] = json.RawMessage(fmt.Sprint(id))
-			rc.hosts[k] = host{IP: f.IP, Hostname: f.Hostname, Object: obj}
+			rc.hosts[k] = hv
 		}
 	}
 	return rc, nil
 }
 
-// meanings indexes a site's reservations by host key, with what each
-// means (model.ReservationMeaning), and its subnets' records by id.
-func meanings(s *model.Site) (map[hostKey]string, map[uint32]model.Record) {
+func decodeHost(subnet uint32, raw json.RawMessage) (hostKey, host, error) {
+	var f struct {
+		HW       string `json:"hw-address"`
+		ClientID string `json:"client-id"`
+		IP       string `json:"ip-address"`
+		Hostname string `json:"hostname"`
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &f); err != nil {
+		return hostKey{}, host{}, fmt.Errorf("reservation: %w", err)
+	}
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return hostKey{}, host{}, fmt.Errorf("reservation: %w", err)
+	}
+	k := hostKey{Subnet: subnet}
+	var err error
+	if f.HW != "" {
+		k.Type = "hw-address"
+		k.ID, err = model.ParseMAC(f.HW)
+	} else {
+		k.Type = "client-id"
+		k.ID, err = model.ParseClientID(f.ClientID)
+	}
+	if err != nil {
+		return hostKey{}, host{}, fmt.Errorf("reservation %s: %w", f.IP, err)
+	}
+	obj["subnet-id"] = json.RawMessage(fmt.Sprint(subnet))
+	return k, host{IP: f.IP, Hostname: f.Hostname, Object: obj}, nil
+}
+
+// changedSubnets are the ids whose records differ between have and want.
+func changedSubnets(have, want *model.Site) map[uint32]bool {
+	rec := map[uint32]model.Record{}
+	for _, sn := range have.Subnets {
+		rec[sn.ID] = sn.Recorded
+	}
+	out := map[uint32]bool{}
+	for _, sn := range want.Subnets {
+		if rec[sn.ID] != sn.Recorded {
+			out[sn.ID] = true
+		}
+	}
+	return out
+}
+
+// meanings indexes the reservations of the subnets in ids by host key,
+// with what each means (model.ReservationMeaning).
+func meanings(s *model.Site, ids map[uint32]bool) map[hostKey]string {
 	byPrefix := map[string]*model.Subnet{}
-	records := map[uint32]model.Record{}
 	for _, sn := range s.Subnets {
-		byPrefix[sn.Prefix.String()] = sn
-		records[sn.ID] = sn.Recorded
+		if ids[sn.ID] {
+			byPrefix[sn.Prefix.String()] = sn
+		}
 	}
 	out := map[hostKey]string{}
 	for _, r := range s.Reservations {
@@ -112,7 +144,7 @@ func meanings(s *model.Site) (map[hostKey]string, map[uint32]model.Record) {
 		kind, id := r.Identifier()
 		out[hostKey{sn.ID, kind, id}] = model.ReservationMeaning(sn, r)
 	}
-	return out, records
+	return out
 }
 
 func sortedKeys[V any](m map[hostKey]V) []hostKey {
@@ -126,16 +158,16 @@ func sortedKeys[V any](m map[hostKey]V) []hostKey {
 // added with the additions instead of updated: Kea deletes a host whose
 // update it rejects for a duplicate address.
 func liveSteps(in Input) ([]Step, error) {
-	have, err := decodeRaw(in.Have)
+	changed := changedSubnets(in.HaveSite, in.WantSite)
+	have, err := decodeRaw(in.Have, in.HaveSite, changed)
 	if err != nil {
 		return nil, fmt.Errorf("reading the running config: %w", err)
 	}
-	want, err := decodeRaw(in.Want)
+	want, err := decodeRaw(in.Want, in.WantSite, changed)
 	if err != nil {
 		return nil, fmt.Errorf("reading the rendered config: %w", err)
 	}
-	hm, hrec := meanings(in.HaveSite)
-	wm, wrec := meanings(in.WantSite)
+	hm, wm := meanings(in.HaveSite, changed), meanings(in.WantSite, changed)
 
 	holder := map[uint32]map[string]hostKey{}
 	for k, h := range have.hosts {
@@ -152,9 +184,6 @@ func liveSteps(in Input) ([]Step, error) {
 		}
 	}
 	for _, id := range slices.Sorted(maps.Keys(want.subnets)) {
-		if hrec[id] == wrec[id] {
-			continue
-		}
 		subnets = append(subnets, Step{
 			Command: "subnet4-update", Args: map[string]any{"subnet4": []any{want.subnets[id]}},
 			What: fmt.Sprintf("subnet4-update %s (id %d): its settings, pools, options and record", want.prefix[id], id),

@@ -68,3 +68,95 @@ func Undo(ctx context.Context, c Commander, steps []Step, done int, progress fun
 	}
 	return errors.Join(errs...)
 }
+
+// Check reads back what steps changed and confirms the node holds it: each
+// updated subnet carries the record it was sent, each host the plan touched
+// is there with its address and name, or gone. With Kea's hash unchanged
+// since the last step, this is what the node runs: preflight compared the
+// whole running config, and the plan covers every difference it found.
+func Check(ctx context.Context, c Commander, steps []Step) error {
+	last := map[hostKey]Step{}
+	var order []hostKey
+	for _, s := range steps {
+		switch s.Command {
+		case "subnet4-update":
+			if err := checkSubnet(ctx, c, s); err != nil {
+				return err
+			}
+		default:
+			if _, seen := last[s.Key]; !seen {
+				order = append(order, s.Key)
+			}
+			last[s.Key] = s
+		}
+	}
+	for _, k := range order {
+		if err := checkHost(ctx, c, k, last[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkSubnet(ctx context.Context, c Commander, s Step) error {
+	sent := s.Args.(map[string]any)["subnet4"].([]any)[0].(map[string]json.RawMessage)
+	var id uint32
+	_ = json.Unmarshal(sent["id"], &id)
+	raw, err := c.Command(ctx, "subnet4-get", map[string]any{"id": id})
+	if err != nil {
+		return fmt.Errorf("reading back subnet %d: %w", id, err)
+	}
+	var got struct {
+		Subnets []struct {
+			Context struct {
+				Keaops json.RawMessage `json:"keaops"`
+			} `json:"user-context"`
+		} `json:"subnet4"`
+	}
+	var want struct {
+		Keaops json.RawMessage `json:"keaops"`
+	}
+	_ = json.Unmarshal(sent["user-context"], &want)
+	if err := json.Unmarshal(raw, &got); err != nil || len(got.Subnets) != 1 {
+		return fmt.Errorf("reading back subnet %d: %s", id, raw)
+	}
+	if !sameJSON(got.Subnets[0].Context.Keaops, want.Keaops) {
+		return fmt.Errorf("subnet %d carries record %s, this deploy sent %s: another change came in between", id, got.Subnets[0].Context.Keaops, want.Keaops)
+	}
+	return nil
+}
+
+func checkHost(ctx context.Context, c Commander, k hostKey, s Step) error {
+	raw, err := c.Command(ctx, "reservation-get", map[string]any{"subnet-id": k.Subnet, "identifier-type": k.Type, "identifier": k.ID})
+	gone := errors.Is(err, keaapi.ErrEmpty)
+	switch {
+	case s.Command == "reservation-del" && gone:
+		return nil
+	case s.Command == "reservation-del" && err == nil:
+		return fmt.Errorf("%s: the host is still there", s.What)
+	case err != nil:
+		return fmt.Errorf("reading back %s: %w", s.What, err)
+	}
+	var got, want struct {
+		IP       string `json:"ip-address"`
+		Hostname string `json:"hostname"`
+	}
+	_ = json.Unmarshal(raw, &got)
+	obj := s.Args.(map[string]any)["reservation"].(map[string]json.RawMessage)
+	_ = json.Unmarshal(obj["ip-address"], &want.IP)
+	_ = json.Unmarshal(obj["hostname"], &want.Hostname)
+	if got != want {
+		return fmt.Errorf("%s: the node holds %s %q instead", s.What, got.IP, got.Hostname)
+	}
+	return nil
+}
+
+func sameJSON(a, b json.RawMessage) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	ja, _ := json.Marshal(x)
+	jb, _ := json.Marshal(y)
+	return string(ja) == string(jb)
+}
