@@ -83,9 +83,12 @@ func TestDegradedDeploy(t *testing.T) {
 
 	nodes["kea-b"].Up(t)
 	waitPairHealthy(t, nodes)
-	// Back on its old config: behind, and the plan says so.
+	// Back on its old config: behind, and the plan and status say so.
 	if code, out := run(t, "diff", "-s", site); !strings.Contains(out, "kea-b: 4 changes") || !strings.Contains(out, "kea-a: no changes") {
 		t.Fatalf("the returned standby: exit %d\n%s", code, out)
+	}
+	if code, out := run(t, "status", "-s", site); !strings.Contains(out, "as keaops applied it; BEHIND the site by 4 changes") || strings.Count(out, "BEHIND") != 1 {
+		t.Errorf("status of the returned standby: exit %d\n%s", code, out)
 	}
 	if code, out := run(t, "deploy", "-s", site, "--yes", "--degraded"); code != ExitProblems || !strings.Contains(out, "every node answered: the pair is not degraded") {
 		t.Errorf("--degraded on a whole pair: exit %d\n%s", code, out)

@@ -13,6 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/keaops/keaops/generators/kea"
+	"github.com/keaops/keaops/internal/diff"
 	"github.com/keaops/keaops/internal/model"
 	"github.com/keaops/keaops/sources/keaconfig"
 )
@@ -41,9 +43,24 @@ type NodeStatus struct {
 	Config  string   `json:"config"`
 	Drift   bool     `json:"drift"`
 	Drifted []string `json:"drifted,omitempty"`
+	// Pending counts what the node lacks of the site as it is now: a node
+	// a degraded deploy left behind, or a change not deployed yet.
+	Pending int `json:"pending_changes"`
 	// Hash is Kea's config-hash-get (2.4+).
 	Hash  string `json:"hash,omitempty"`
 	Error string `json:"error,omitempty"`
+}
+
+// pending counts the changes between what a node runs and what the site
+// renders for it.
+func pending(live, site *model.Site, file []byte, node string) int {
+	n := len(diff.Sites(live, site))
+	if w, err := keaconfig.Unwrap(file); err == nil {
+		if ws, err := keaconfig.Parse(w, node+" (rendered)"); err == nil {
+			n += len(diff.Local(live, ws, node))
+		}
+	}
+	return n
 }
 
 var configWords = map[string]string{
@@ -51,6 +68,13 @@ var configWords = map[string]string{
 	"drift":     "DRIFT: changed outside keaops",
 	"unmanaged": "not configured by keaops yet",
 	"unknown":   "unknown (config-get failed)",
+}
+
+func behind(pending int) string {
+	if pending == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; BEHIND the site by %s", count(pending, "change"))
 }
 
 // configState classifies a running config by the records keaops left in
@@ -96,6 +120,11 @@ func Status(ctx context.Context, a StatusArgs, out io.Writer) (int, error) {
 	if err != nil {
 		return ExitProblems, err
 	}
+	// What each node should run, to count what it lacks.
+	rendered, err := Artifacts(site)
+	if err != nil {
+		return ExitProblems, err
+	}
 	rows := make([]NodeStatus, len(site.Nodes))
 	var wg sync.WaitGroup
 	for i, n := range site.Nodes {
@@ -127,6 +156,7 @@ func Status(ctx context.Context, a StatusArgs, out io.Writer) (int, error) {
 				if live, err := keaconfig.Parse(cfg.Dhcp4, n.Name); err == nil {
 					r.Config, r.Drifted = configState(live)
 					r.Drift = r.Config == "drift"
+					r.Pending = pending(live, site, rendered.Files[n.Name+"/"+kea.Dhcp4File], n.Name)
 				}
 			}
 		})
@@ -160,7 +190,7 @@ func Status(ctx context.Context, a StatusArgs, out io.Writer) (int, error) {
 				partner = "-"
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Node, r.Role, r.Version, time.Duration(r.Uptime)*time.Second,
-				orDash(r.HAState), orDash(strings.Join(r.Serving, ",")), partner, configWords[r.Config])
+				orDash(r.HAState), orDash(strings.Join(r.Serving, ",")), partner, configWords[r.Config]+behind(r.Pending))
 		}
 		tw.Flush()
 		for _, r := range rows {
