@@ -22,7 +22,7 @@ import (
 	"github.com/keaops/keaops/sources/yamlsrc"
 )
 
-func homelab(t *testing.T) *model.Site {
+func homelab(t testing.TB) *model.Site {
 	t.Helper()
 	s, fs, err := yamlsrc.Load(context.Background(), filepath.Join("..", "..", "examples", "homelab", "keaops.yaml"))
 	if err != nil || s == nil {
@@ -36,7 +36,7 @@ func homelab(t *testing.T) *model.Site {
 }
 
 // rendered is the primary's Dhcp4 object for s, and it parsed back.
-func rendered(t *testing.T, s *model.Site) (json.RawMessage, *model.Site) {
+func rendered(t testing.TB, s *model.Site) (json.RawMessage, *model.Site) {
 	t.Helper()
 	nodes, err := kea.Render(s)
 	if err != nil {
