@@ -48,20 +48,26 @@ out to the live nodes without taking DHCP down:
 
   1. preflight: every node answers, runs the target Kea version, is healthy
      in HA (--force to override), and its running config is read;
-  2. nodes whose configuration would not change are not touched at all
-     (every config-set restarts Kea's HA state machine);
-  3. config-test on every node that changes;
-  4. config-set on the standby (secondary) first, wait until HA is back to
-     normal on every node, config-write; then the primary (the primary first
+  2. a plan per node: nothing for a node whose configuration would not
+     change (every config-set restarts Kea's HA state machine); live
+     commands (reservation-*, subnet4-update) where the node has host_cmds
+     and subnet_cmds and the change allows it; config-set otherwise, with
+     the reason and what it costs. The leases behind new and moved
+     reservations are read and reported;
+  3. config-test on every node that takes a config-set;
+  4. the standby (secondary, backup) first: its commands or config-set,
+     config-write, HA back to normal; then the primary (the primary first
      when the change only removes subnets);
   5. verify: each node runs what was rendered, under the same process.
 
 Any failure puts every node that was already changed back on its previous
 configuration, and deploy exits 1. Secrets are read from the environment or
-files named in keaops.yaml, only now.
+files named in keaops.yaml, only now. With a node down, --degraded deploys
+to the nodes whose partners see it gone, and names it as behind.
 
 Exit codes: 0 deployed (or nothing to do), 1 a check, preflight or the
-rollout failed (see which nodes were rolled back).`,
+rollout failed (see which nodes were rolled back), 3 deployed degraded: the
+nodes named BEHIND still run an older config.`,
 		Example: `  # show the plan and the order, change nothing
   keaops deploy --dry-run
 
