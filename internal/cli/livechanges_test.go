@@ -177,7 +177,7 @@ func TestLiveChanges(t *testing.T) {
 			return nil
 		}}
 		res, err := deploy.Run(context.Background(), ts, opts)
-		if err == nil || !strings.Contains(err.Error(), "Kea deleted the host when it rejected the update; it was restored") {
+		if err == nil || !strings.Contains(err.Error(), "the host was deleted by Kea when it rejected the update; it was restored") {
 			t.Fatalf("err = %v\n%+v", err, res)
 		}
 		if after := hashes(t, nodes); after["kea-b"] != beforeHash["kea-b"] || after["kea-a"] != beforeHash["kea-a"] {

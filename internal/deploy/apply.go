@@ -223,7 +223,7 @@ func verifyNode(ctx context.Context, n *node) error {
 		return fmt.Errorf("verifying: %w", err)
 	}
 	if st.PID != n.pid {
-		return fmt.Errorf("Kea restarted during the rollout (pid %d → %d): it now runs what its config file held when it started", n.pid, st.PID)
+		return fmt.Errorf("its Kea restarted during the rollout (pid %d → %d): it now runs what its config file held when it started", n.pid, st.PID)
 	}
 	// 2.4+: the running config is, in Kea's own terms, the one this
 	// rollout left: nobody changed it since.

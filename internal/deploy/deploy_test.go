@@ -385,7 +385,7 @@ func TestRunNamesARestart(t *testing.T) {
 	a := &fake{name: "a", config: cfg(r10)}
 	a.afterSet = func(f *fake) { f.pid = 43 }
 	_, err := Run(context.Background(), targets(a), Options{})
-	if err == nil || !strings.HasPrefix(err.Error(), "a: Kea restarted during the rollout (pid 42 → 43)") {
+	if err == nil || !strings.HasPrefix(err.Error(), "a: its Kea restarted during the rollout (pid 42 → 43)") {
 		t.Fatalf("err = %v", err)
 	}
 }

@@ -43,9 +43,9 @@ func restoreIfGone(ctx context.Context, c Commander, s Step) error {
 		return fmt.Errorf("checking whether the host survived the failed update: %w", err)
 	}
 	if _, err := c.Command(ctx, s.IfGone.Command, s.IfGone.Args); err != nil {
-		return fmt.Errorf("Kea deleted the host when it rejected the update, and restoring it failed: %w", err)
+		return fmt.Errorf("the host was deleted by Kea when it rejected the update, and restoring it failed: %w", err)
 	}
-	return fmt.Errorf("Kea deleted the host when it rejected the update; it was restored")
+	return errors.New("the host was deleted by Kea when it rejected the update; it was restored")
 }
 
 // Undo takes back steps[:done], newest first. Every inverse is tried; the
