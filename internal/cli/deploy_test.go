@@ -64,6 +64,20 @@ nodes:
 	return filepath.Join(dir, "keaops.yaml"), dirs
 }
 
+// siteTargets loads, checks and renders the site into deploy targets.
+func siteTargets(t *testing.T, site string) []deploy.Target {
+	t.Helper()
+	s, fs, err := LoadAndValidate(context.Background(), SiteArgs{Site: site})
+	if err != nil || fs.HasErrors() {
+		t.Fatal(err, fs)
+	}
+	ts, err := Targets(s, ConnArgs{Timeout: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ts
+}
+
 func appendReservation(t testing.TB, site, line string) {
 	f, err := os.OpenFile(filepath.Join(filepath.Dir(site), "reservations.yaml"), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
@@ -152,14 +166,7 @@ func deployPair(t *testing.T, k keatest.Kea) {
 	})
 
 	targets := func(t *testing.T, tamper map[string]func(string) string) []deploy.Target {
-		s, fs, err := LoadAndValidate(context.Background(), SiteArgs{Site: site})
-		if err != nil || fs.HasErrors() {
-			t.Fatal(err, fs)
-		}
-		ts, err := Targets(s, ConnArgs{Timeout: 30 * time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
+		ts := siteTargets(t, site)
 		for i := range ts {
 			if f := tamper[ts[i].Name]; f != nil {
 				ts[i].Config = json.RawMessage(f(string(ts[i].Config)))

@@ -115,17 +115,6 @@ func TestLiveChanges(t *testing.T) {
 		}
 	})
 
-	targets := func(t *testing.T) []deploy.Target {
-		s, fs, err := LoadAndValidate(context.Background(), SiteArgs{Site: site})
-		if err != nil || fs.HasErrors() {
-			t.Fatal(err, fs)
-		}
-		ts, err := Targets(s, ConnArgs{Timeout: 30 * time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ts
-	}
 	opts := deploy.Options{Version: k.Line, HA: true, HATimeout: 60 * time.Second}
 	byName := func(ts []deploy.Target, name string) *deploy.Target {
 		for i := range ts {
@@ -140,7 +129,7 @@ func TestLiveChanges(t *testing.T) {
 	t.Run("the primary fails after the standby succeeded: both back on the previous hash", func(t *testing.T) {
 		appendReservation(t, site, "  - {hostname: cam-3, hw-address: \"02:42:ac:11:00:0b\", ip-address: 10.30.30.61}\n")
 		before, beforeHash := reloads(t, nodes), hashes(t, nodes)
-		ts := targets(t)
+		ts := siteTargets(t, site)
 		a := byName(ts, "kea-a")
 		a.API = &interfering{API: a.API, on: "reservation-add", n: 1, hook: func() error { return errConnectionLost }}
 		res, err := deploy.Run(context.Background(), ts, opts)
@@ -165,7 +154,7 @@ func TestLiveChanges(t *testing.T) {
 		b, _ := os.ReadFile(filepath.Join(filepath.Dir(site), "reservations.yaml"))
 		os.WriteFile(filepath.Join(filepath.Dir(site), "reservations.yaml"), []byte(strings.Replace(string(b), "ip-address: 10.30.30.60}", "ip-address: 10.30.30.70}", 1)), 0o644)
 		beforeHash := hashes(t, nodes)
-		ts := targets(t)
+		ts := siteTargets(t, site)
 		sb := byName(ts, "kea-b")
 		// A person reserves 10.30.30.70 on the standby after preflight.
 		sb.API = &interfering{API: sb.API, on: "reservation-update", n: 1, hook: func() error {

@@ -57,6 +57,21 @@ nodes:
 // keaops, makes Kea hand that address to that MAC — over a real DHCP
 // exchange in network namespaces. Under a DHCP load, the standby step of a
 // deploy and a deploy with no changes lose no requests.
+// startWirePair starts a wireSite's nodes in the server namespace from
+// their rendered files, secrets resolved, as the agent or an installer
+// would, and waits for HA.
+func startWirePair(t *testing.T, k keatest.Kea, w *keatest.Wire, site string, dirs map[string]keatest.Dirs, socks map[string]string) map[string]*keatest.Node {
+	t.Helper()
+	s, files := renderedFiles(t, site)
+	nodes := map[string]*keatest.Node{}
+	for _, n := range s.Nodes {
+		f := files[n.Name]
+		nodes[n.Name] = k.StartIn(t, w.Server, dirs[n.Name], f[0], f[1], "unix://"+socks[n.Name], "", "")
+	}
+	waitPairHealthy(t, nodes)
+	return nodes
+}
+
 // underLoad runs fn under a DHCP load (perfdhcp, 20 exchanges a second
 // from 100 clients; the homelab's IoT pool has 155 addresses) and returns
 // what perfdhcp counted. Each step is measured in a window of its own that
@@ -96,15 +111,8 @@ func dhcpOnTheWire(t *testing.T, k keatest.Kea, w *keatest.Wire) {
 	}
 	site, dirs, socks := wireSite(t, k, w, []byte(strings.Replace(string(full), printer, "", 1)))
 
-	// Start the pair from the site without printer-3, as the agent or an
-	// installer would: rendered files with secrets resolved.
-	s, files := renderedFiles(t, site)
-	nodes := map[string]*keatest.Node{}
-	for _, n := range s.Nodes {
-		f := files[n.Name]
-		nodes[n.Name] = k.StartIn(t, w.Server, dirs[n.Name], f[0], f[1], "unix://"+socks[n.Name], "", "")
-	}
-	waitPairHealthy(t, nodes)
+	// Start the pair from the site without printer-3.
+	nodes := startWirePair(t, k, w, site, dirs, socks)
 	ctx := context.Background()
 	endpoints := []string{"--endpoint", "kea-a=unix://" + socks["kea-a"], "--endpoint", "kea-b=unix://" + socks["kea-b"]}
 

@@ -61,13 +61,7 @@ func TestLiveChangesOnTheWire(t *testing.T) {
 	full, _ := os.ReadFile("../../examples/homelab/reservations.yaml")
 	site, dirs, socks := wireSite(t, k, w, full)
 	withHooks(t, site)
-	s, files := renderedFiles(t, site)
-	nodes := map[string]*keatest.Node{}
-	for _, n := range s.Nodes {
-		f := files[n.Name]
-		nodes[n.Name] = k.StartIn(t, w.Server, dirs[n.Name], f[0], f[1], "unix://"+socks[n.Name], "", "")
-	}
-	waitPairHealthy(t, nodes)
+	nodes := startWirePair(t, k, w, site, dirs, socks)
 	ctx := context.Background()
 	deployArgs := []string{"deploy", "-s", site, "--yes", "--endpoint", "kea-a=unix://" + socks["kea-a"], "--endpoint", "kea-b=unix://" + socks["kea-b"]}
 	dir := filepath.Dir(site)
