@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/keaops/keaops/internal/artifact"
 	"github.com/keaops/keaops/internal/diff"
@@ -98,20 +97,12 @@ func (a *Agent) apply(ctx context.Context, c change) error {
 	return nil
 }
 
-// putBack returns Kea to the previous config: a live plan by its inverse
-// commands, checked by Kea's hash, with config-set of the previous config
-// as the last resort — the only way for a config-set plan.
+// putBack returns Kea to the previous config: a live plan by plan.Restore,
+// a config-set plan by config-set of the previous config.
 func (a *Agent) putBack(ctx context.Context, c change, done int) error {
 	if c.plan.Method == plan.Live {
-		err := plan.Undo(ctx, a.kea, c.plan.Steps, done, nil)
-		if err == nil && c.prevHash != "" {
-			if h, herr := a.kea.ConfigHash(ctx); herr == nil && strings.EqualFold(h, c.prevHash) {
-				return nil
-			}
-		}
-		if err != nil {
-			a.log.Warn("the inverse commands failed: setting the previous config", "err", err)
-		}
+		_, err := plan.Restore(ctx, a.kea, c.plan.Steps, done, c.prevHash, c.previous, func(s plan.Step) { a.log.Info("undo", "command", s.What) })
+		return err
 	}
 	if _, err := a.kea.ConfigSet(ctx, c.previous); err != nil {
 		return fmt.Errorf("restoring the previous config failed, Kea may serve nobody: %w", err)

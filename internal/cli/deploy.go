@@ -212,11 +212,7 @@ func printPlan(out io.Writer, res deploy.Result, ha model.HA) {
 				// The survivor serves everyone: its HA restart is an
 				// outage, until it gives up on its partner again
 				// (measured: max-response-delay, TestDegradedDeploy).
-				resp := 60 * time.Second // Kea's default
-				if ha.MaxResponseDelay != nil {
-					resp = time.Duration(ha.MaxResponseDelay.Value) * time.Millisecond
-				}
-				s = fmt.Sprintf("config-set (%s) on a node serving alone: no DHCP service at all until it is back in partner-down, about one max-response-delay (%v)", n.Plan.Reason, resp)
+				s = fmt.Sprintf("config-set (%s) on a node serving alone: no DHCP service at all until it is back in partner-down, about one max-response-delay (%v)", n.Plan.Reason, ha.MaxResponse())
 			}
 			fmt.Fprintf(out, "  %s: → %s\n", n.Name, s)
 		}

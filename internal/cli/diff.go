@@ -206,16 +206,18 @@ func againstRevision(ctx context.Context, want *model.Site, a SiteArgs, rev stri
 			return Plan{}, err
 		}
 	}
-	plan.Nodes[0].Apply, plan.Nodes[0].Role, plan.Nodes[0].PlanNote = offlinePlan(have, want)
+	// Both revisions rendered, once: for the plan and the raw JSON diff.
+	base, berr := Artifacts(have)
+	head, herr := Artifacts(want)
+	renderErr := errors.Join(berr, herr)
+	plan.Nodes[0].Apply, plan.Nodes[0].Role, plan.Nodes[0].PlanNote = offlinePlan(have, want, base, head, renderErr)
 	plan.describe(want.HA.Heartbeat())
 	if slices.ContainsFunc(plan.Nodes[0].Changes, func(c diff.Change) bool { return c.Kind == "reservation" && c.Op != diff.Remove }) {
 		plan.LeaseCheck = "not read: a plan against a Git revision asks no node (keaops diff without --against, and deploy, read them)"
 	}
 	if jsonDiff {
-		base, berr := Artifacts(have)
-		head, herr := Artifacts(want)
-		if berr != nil || herr != nil {
-			plan.Errors = append(plan.Errors, fmt.Sprintf("raw JSON diff unavailable: %v", errors.Join(berr, herr)))
+		if renderErr != nil {
+			plan.Errors = append(plan.Errors, fmt.Sprintf("raw JSON diff unavailable: %v", renderErr))
 			return plan, nil
 		}
 		plan.JSONDiff = map[string][]string{}
@@ -259,14 +261,12 @@ func liveLeaseNotes(ctx context.Context, site *model.Site, clients map[string]*k
 // offlinePlan plans a Git diff as the first node would apply it, the
 // base revision's render standing in for what runs and its hook
 // libraries for what the node answers.
-func offlinePlan(have, want *model.Site) (*changeplan.Node, model.Role, string) {
+func offlinePlan(have, want *model.Site, base, head artifact.Set, renderErr error) (*changeplan.Node, model.Role, string) {
 	if len(want.Nodes) == 0 || len(have.Nodes) == 0 {
 		return nil, "", "the base revision has no nodes: its first deploy is a config-set"
 	}
-	base, berr := Artifacts(have)
-	head, herr := Artifacts(want)
-	if berr != nil || herr != nil {
-		return nil, "", fmt.Sprintf("could not render both revisions: %v", errors.Join(berr, herr))
+	if renderErr != nil {
+		return nil, "", fmt.Sprintf("could not render both revisions: %v", renderErr)
 	}
 	n := want.Nodes[0]
 	h, _ := keaconfig.Unwrap(base.Files[n.Name+"/"+kea.Dhcp4File])
@@ -325,17 +325,13 @@ func againstLive(ctx context.Context, want *model.Site, conn ConnArgs, jsonDiff 
 			}
 			live[i] = have
 			plan.Nodes[i].Changes = diff.Sites(have, want)
-			if w, err := keaconfig.Unwrap(rendered.Files[n.Name+"/"+kea.Dhcp4File]); err == nil {
-				if ws, err := keaconfig.Parse(w, n.Name+" (rendered)"); err == nil {
-					plan.Nodes[i].Changes = append(plan.Nodes[i].Changes, diff.Local(have, ws, n.Name)...)
-				}
-			}
 			plan.Nodes[i].Drift = model.Drifted(have)
 			plan.Nodes[i].Role = n.Role
-			if w, err := keaconfig.Unwrap(rendered.Files[n.Name+"/"+kea.Dhcp4File]); err == nil {
-				cmds, _ := clients[n.Name].ListCommands(cctx)
-				ws, _ := keaconfig.Parse(w, n.Name+" (rendered)")
+			w, _ := keaconfig.Unwrap(rendered.Files[n.Name+"/"+kea.Dhcp4File])
+			if ws, err := keaconfig.Parse(w, n.Name+" (rendered)"); err == nil {
+				plan.Nodes[i].Changes = append(plan.Nodes[i].Changes, diff.Local(have, ws, n.Name)...)
 				wanted[i] = ws
+				cmds, _ := clients[n.Name].ListCommands(cctx)
 				if p, err := changeplan.For(changeplan.Input{Have: cfg.Dhcp4, Want: w, HaveSite: have, WantSite: ws, Changes: plan.Nodes[i].Changes, Commands: cmds}); err == nil {
 					plan.Nodes[i].Apply = &p
 				} else {
@@ -343,7 +339,6 @@ func againstLive(ctx context.Context, want *model.Site, conn ConnArgs, jsonDiff 
 				}
 			}
 			if jsonDiff {
-				w, _ := keaconfig.Unwrap(rendered.Files[n.Name+"/"+kea.Dhcp4File])
 				lines, err := diff.JSON(cfg.Dhcp4, w, false)
 				if err != nil {
 					plan.Nodes[i].Error = err.Error()

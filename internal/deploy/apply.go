@@ -315,11 +315,9 @@ func rollback(ctx context.Context, touched, all []*node, o Options) error {
 	return nil
 }
 
-// undoLive takes a live plan back on one node with the inverse commands,
-// then checks by Kea's hash (which depends only on content) that the node
-// runs exactly what preflight found; if not, or if an inverse failed, the
-// previous config is set as the last resort. A node that completed its
-// plan and now runs a third config is left alone, as in rollback.
+// undoLive takes a live plan back on one node (plan.Restore) and persists
+// the result. A node that completed its plan and now runs a third config is
+// left alone, as in rollback.
 func undoLive(ctx context.Context, n *node, o Options) (configSet bool, _ error) {
 	complete := n.done == len(n.res.Plan.Steps)
 	if complete {
@@ -333,23 +331,14 @@ func undoLive(ctx context.Context, n *node, o Options) (configSet bool, _ error)
 		}
 	}
 	o.Progress(n.Name, fmt.Sprintf("undoing %d live commands", n.done))
-	undoErr := plan.Undo(ctx, n.API, n.res.Plan.Steps, n.done, func(s plan.Step) { o.Progress(n.Name, s.What) })
-	back := undoErr == nil
-	if back && n.prevHash != "" {
-		h, err := n.API.ConfigHash(ctx)
-		back = err == nil && strings.EqualFold(h, n.prevHash)
-	}
-	var errs []error
-	if !back {
-		o.Progress(n.Name, "the inverse commands did not restore it: setting the previous config")
-		if _, err := n.API.ConfigSet(ctx, n.previous); err != nil {
-			return true, fmt.Errorf("%s: undoing the live changes failed (%v) and so did restoring the previous config; the node may be serving nobody: %w", n.Name, undoErr, err)
-		}
-	}
-	if err := n.API.ConfigWrite(ctx); err != nil {
-		errs = append(errs, fmt.Errorf("%s: persisting the restored config: %w", n.Name, err))
+	set, err := plan.Restore(ctx, n.API, n.res.Plan.Steps, n.done, n.prevHash, n.previous, func(s plan.Step) { o.Progress(n.Name, s.What) })
+	if err != nil {
+		return set, fmt.Errorf("%s: %w", n.Name, err)
 	}
 	n.res.Applied = false
 	n.res.RolledBack = true
-	return !back, errors.Join(errs...)
+	if err := n.API.ConfigWrite(ctx); err != nil {
+		return set, fmt.Errorf("%s: persisting the restored config: %w", n.Name, err)
+	}
+	return set, nil
 }

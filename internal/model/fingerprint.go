@@ -148,7 +148,7 @@ func (f *fingerprinter) subnet(sn *Subnet) {
 }
 
 func (f *fingerprinter) reservation(sn *Subnet, r *Reservation) {
-	key := "reservation " + ReservationKey(sn, r)
+	key := "reservation " + reservationKey(sn, r)
 	f.add("%s ip=%s host=%q classes=%s comment=%q", key, r.IP, r.Hostname, strings.Join(r.ClientClasses, ","), r.Comment)
 	f.options(key, r.Options)
 }
@@ -187,9 +187,9 @@ func (f *fingerprinter) sum() string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-// ReservationKey is a reservation's identity inside its subnet, as Kea
+// reservationKey is a reservation's identity inside its subnet, as Kea
 // keys hosts: the subnet, the identifier type and its value.
-func ReservationKey(sn *Subnet, r *Reservation) string {
+func reservationKey(sn *Subnet, r *Reservation) string {
 	kind, id := r.Identifier()
 	return sn.Prefix.Masked().String() + " " + kind + "=" + id
 }

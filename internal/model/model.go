@@ -178,6 +178,15 @@ func (h HA) Heartbeat() time.Duration {
 	return 10 * time.Second
 }
 
+// MaxResponse is the HA max-response-delay, Kea's default (60 s) when
+// unset: how long a node waits before it declares its partner down.
+func (h HA) MaxResponse() time.Duration {
+	if h.MaxResponseDelay != nil {
+		return time.Duration(h.MaxResponseDelay.Value) * time.Millisecond
+	}
+	return 60 * time.Second
+}
+
 // Int is an integer setting with its position.
 type Int struct {
 	Value int64

@@ -124,7 +124,7 @@ func configSetReason(in Input) string {
 			if c.Kind == "subnet" && c.Op != diff.Modify {
 				return fmt.Sprintf("a subnet is added or removed (%s)", c.What)
 			}
-			if c.Kind == "subnet" && (c.Field == "id" || c.Field == "subnet-id") {
+			if c.Kind == "subnet" && c.Field == "id" {
 				return fmt.Sprintf("a subnet is renumbered (%s)", c.What)
 			}
 		default:

@@ -333,3 +333,55 @@ func TestUpdateTrap(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// resettable is a fakeHosts with a hash and a config-set.
+type resettable struct {
+	*fakeHosts
+	hash string
+	sets int
+}
+
+func (r *resettable) ConfigHash(context.Context) (string, error) { return r.hash, nil }
+func (r *resettable) ConfigSet(context.Context, json.RawMessage) (string, error) {
+	r.sets++
+	return "", nil
+}
+
+// TestRestore: the inverses suffice when Kea's hash says so (or there is
+// no hash, 2.2); a failed inverse or a hash that does not match falls back
+// to config-set of the previous config.
+func TestRestore(t *testing.T) {
+	have, want := homelab(t), homelab(t)
+	byHost(want, "nas").IP = netip.MustParseAddr("10.10.0.21")
+	in := input(t, have, want)
+	p, err := plan.For(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name           string
+		prevHash, hash string
+		failUndo       bool
+		configSet      bool
+	}{
+		{"hash matches", "AB", "ab", false, false},
+		{"no hash (2.2)", "", "", false, false},
+		{"hash differs", "AB", "CD", false, true},
+		{"an inverse fails", "AB", "ab", true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &resettable{fakeHosts: newFake(t, in.Have), hash: tc.hash}
+			done, err := plan.Run(context.Background(), r, p.Steps, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.failUndo {
+				r.failAt = r.sent + 1
+			}
+			set, err := plan.Restore(context.Background(), r, p.Steps, done, tc.prevHash, in.Have, nil)
+			if err != nil || set != tc.configSet || r.sets != map[bool]int{true: 1, false: 0}[tc.configSet] {
+				t.Errorf("Restore: config-set %v (%d sent), %v; want config-set %v", set, r.sets, err, tc.configSet)
+			}
+		})
+	}
+}

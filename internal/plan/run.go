@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/keaops/keaops/internal/keaapi"
 )
@@ -159,4 +160,36 @@ func sameJSON(a, b json.RawMessage) bool {
 	ja, _ := json.Marshal(x)
 	jb, _ := json.Marshal(y)
 	return string(ja) == string(jb)
+}
+
+// Resetter is a node that can also be set back whole (a *keaapi.Client).
+type Resetter interface {
+	Commander
+	ConfigHash(ctx context.Context) (string, error)
+	ConfigSet(ctx context.Context, dhcp4 json.RawMessage) (string, error)
+}
+
+// Restore takes steps[:done] back (Undo) and proves it by Kea's hash,
+// which depends only on content, against prevHash ("" on Kea 2.2, which
+// has none: the inverses are trusted). When the inverses failed or did not
+// restore it, the previous config is set whole, the last resort; configSet
+// says so. Nothing is persisted.
+func Restore(ctx context.Context, c Resetter, steps []Step, done int, prevHash string, previous json.RawMessage, progress func(Step)) (configSet bool, _ error) {
+	ctx = context.WithoutCancel(ctx)
+	undoErr := Undo(ctx, c, steps, done, progress)
+	if undoErr == nil && prevHash == "" {
+		return false, nil
+	}
+	if undoErr == nil {
+		if h, err := c.ConfigHash(ctx); err == nil && strings.EqualFold(h, prevHash) {
+			return false, nil
+		}
+	}
+	if progress != nil {
+		progress(Step{Command: "config-set", What: "the inverse commands did not restore it: setting the previous config"})
+	}
+	if _, err := c.ConfigSet(ctx, previous); err != nil {
+		return true, fmt.Errorf("undoing the live changes failed (%v) and so did restoring the previous config; the node may be serving nobody: %w", undoErr, err)
+	}
+	return true, nil
 }
