@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/storage/memory"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -143,5 +146,37 @@ func TestRenewAndLoss(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the loss was not noticed")
+	}
+}
+
+// A push on a tip read before the holder renewed is a lost race, never a
+// failure, so Acquire reads again. (Under load the same race can surface as
+// "object not found" from a push that meets the renewal mid-write, which
+// isRace counts too; TestRenewAndLoss met it once in three full runs.)
+func TestPushOnAStaleTipIsARace(t *testing.T) {
+	remote := bareRepo(t)
+	holder, err := Acquire(context.Background(), opts(remote, "holder"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Release(context.Background(), "done")
+	o := opts(remote, "other")
+	repo, _ := git.Init(memory.NewStorage(), nil)
+	repo.CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{remote}})
+	l := &Lease{o: o, repo: repo}
+	tip, _, err := l.read(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The holder renews after the other side read the branch.
+	holder.mu.Lock()
+	htip, hst := holder.tip, holder.state
+	holder.mu.Unlock()
+	hst.Expires = hst.Expires.Add(time.Minute)
+	if err := holder.push(context.Background(), htip, hst, "renewed"); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.push(context.Background(), tip, State{Holder: "other"}, "taken"); !errors.Is(err, errRace) {
+		t.Fatalf("push on the stale tip: %v, want the race", err)
 	}
 }
