@@ -2,6 +2,7 @@ package kea
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -13,8 +14,8 @@ import (
 // encode writes the rendered tree as JSON in one pass: keys sorted, two
 // spaces of indent, a trailing newline, strings escaped as encoding/json
 // does minus HTML escaping (client class tests may hold & < >). The trees
-// hold only what the renderer puts in them: maps, lists, strings, bools
-// and integers.
+// hold only what the renderer puts in them: maps, lists, strings, bools,
+// numbers and the raw Kea JSON of the escape hatch.
 //
 // A secret in the tree is written as its placeholder and its byte offset
 // recorded: consumers substitute secrets only at the offsets the render
@@ -115,6 +116,22 @@ func (e *encoder) value(v any, depth int) error {
 		b.WriteString(strconv.FormatInt(t, 10))
 	case uint32:
 		b.WriteString(strconv.FormatUint(uint64(t), 10))
+	case float64:
+		b.WriteString(strconv.FormatFloat(t, 'f', -1, 64))
+	case json.Number:
+		// From raw Kea JSON, decoded keeping the number as written.
+		if _, err := strconv.ParseFloat(string(t), 64); err != nil {
+			return fmt.Errorf("%q is not a number", t)
+		}
+		b.WriteString(string(t))
+	case []string:
+		l := make([]any, len(t))
+		for i, x := range t {
+			l[i] = x
+		}
+		return e.value(l, depth)
+	case nil:
+		b.WriteString("null")
 	default:
 		return fmt.Errorf("cannot encode %T", v)
 	}

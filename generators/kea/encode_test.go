@@ -31,8 +31,21 @@ func TestEncodeMatchesEncodingJSON(t *testing.T) {
 	if !bytes.Equal(got, want.Bytes()) {
 		t.Errorf("encode:\n%s\nencoding/json:\n%s", got, want.Bytes())
 	}
-	if _, _, err := encode(map[string]any{"f": 1.5}); err == nil {
-		t.Error("a float was accepted: the renderer never produces one")
+	// Settings hold floats (t1-percent) and raw Kea JSON json.Numbers:
+	// both as Kea reads them, a number never an exponent.
+	for _, c := range []struct {
+		v    any
+		want string
+	}{{0.5, "0.5\n"}, {0.875, "0.875\n"}, {1e21, "1000000000000000000000\n"}, {json.Number("12.50"), "12.50\n"}} {
+		if got, _, err := encode(c.v); err != nil || string(got) != c.want {
+			t.Errorf("encode(%v) = %q, %v; want %q", c.v, got, err, c.want)
+		}
+	}
+	if _, _, err := encode(json.Number("1x")); err == nil {
+		t.Error("a json.Number that is not a number was encoded")
+	}
+	if _, _, err := encode(struct{}{}); err == nil {
+		t.Error("a type the renderer never produces was encoded")
 	}
 }
 

@@ -47,6 +47,9 @@ func Render(s *model.Site) ([]NodeConfig, error) {
 	for i, n := range s.Nodes {
 		dhcp4[i] = dhcp4Config(s, r, n, shared)
 	}
+	if len(shared.clash.out) > 0 {
+		return nil, &ClashError{Findings: shared.clash.out}
+	}
 	// Encoding is most of a large render; the nodes' files are independent.
 	errs := make([]error, len(s.Nodes))
 	var wg sync.WaitGroup
@@ -87,19 +90,24 @@ func Render(s *model.Site) ([]NodeConfig, error) {
 type shared struct {
 	fingerprint string // the global one
 	subnets     []any
+	networks    []any
 	classes     []any
-	globals     map[string]any // lifetimes and option-data
+	globals     map[string]any // lifetimes, settings, option-data, reservations
+	clash       *clashes
 }
 
 func sharedParts(s *model.Site, r rules) shared {
 	global, subnetPrints := model.Fingerprints(s)
-	sh := shared{globals: map[string]any{}, fingerprint: global}
+	sh := shared{globals: map[string]any{}, fingerprint: global, clash: &clashes{}}
 	lifetimes(sh.globals, s.Defaults.Lifetimes)
+	settings(sh.globals, s.Settings)
 	if o := optionData(s.Defaults.Options); o != nil {
 		sh.globals["option-data"] = o
 	}
 	for _, c := range s.Classes {
 		m := map[string]any{"name": c.Name}
+		lifetimes(m, c.Lifetimes)
+		settings(m, c.Settings)
 		if c.Test != "" {
 			m["test"] = c.Test
 		}
@@ -116,16 +124,24 @@ func sharedParts(s *model.Site, r rules) shared {
 		if c.Comment != "" {
 			m["user-context"] = map[string]any{"comment": c.Comment}
 		}
+		sh.clash.mergeRaw(m, c.Raw, "client class "+c.Name)
 		sh.classes = append(sh.classes, m)
 	}
 
 	// Reservations go to the subnet model.Place chose, sorted by address.
 	placed := model.Place(s)
 	bySubnet := make([][]*model.Reservation, len(s.Subnets))
+	var globalRes []*model.Reservation
 	for i, j := range placed {
-		if j >= 0 {
-			bySubnet[j] = append(bySubnet[j], s.Reservations[i])
+		switch r := s.Reservations[i]; {
+		case r.Global:
+			globalRes = append(globalRes, r)
+		case j >= 0:
+			bySubnet[j] = append(bySubnet[j], r)
 		}
+	}
+	if len(globalRes) > 0 {
+		sh.globals["reservations"] = reservations(sh.clash, globalRes)
 	}
 	order := make([]int, len(s.Subnets))
 	for i := range order {
@@ -136,10 +152,19 @@ func sharedParts(s *model.Site, r rules) shared {
 	if s.HA.Mode == model.HALoadBalancing {
 		lbNames = loadBalancingServers(s)
 	}
+	inNetwork := map[string][]any{}
 	for _, i := range order {
-		m := subnet(s, r, s.Subnets[i], bySubnet[i], lbNames)
+		sn := s.Subnets[i]
+		m := subnet(s, r, sh.clash, sn, bySubnet[i], lbNames)
 		record(m, subnetPrints[i], "reservations")
+		if sn.Network != "" {
+			inNetwork[sn.Network] = append(inNetwork[sn.Network], m)
+			continue
+		}
 		sh.subnets = append(sh.subnets, m)
+	}
+	for _, n := range s.Networks {
+		sh.networks = append(sh.networks, network(r, sh.clash, n, inNetwork[n.Name]))
 	}
 	return sh
 }
@@ -183,6 +208,9 @@ func optionData(opts []*model.Option) []any {
 			values[i] = strings.TrimSpace(v)
 		}
 		m := map[string]any{"name": o.Name, "data": strings.Join(values, ", ")}
+		if o.Space != "" {
+			m["space"] = o.Space
+		}
 		if o.AlwaysSend {
 			m["always-send"] = true
 		}
@@ -208,30 +236,29 @@ func classKey(r rules, m map[string]any, class string) {
 	}
 }
 
-func subnet(s *model.Site, r rules, sn *model.Subnet, res []*model.Reservation, lb [2]string) map[string]any {
+func subnet(s *model.Site, r rules, c *clashes, sn *model.Subnet, res []*model.Reservation, lb [2]string) map[string]any {
 	m := map[string]any{
 		"id":     sn.ID,
 		"subnet": sn.Prefix.Masked().String(),
-		// Reservations live in subnets only; keaops never renders global
-		// ones, so Kea need not look there.
-		"reservations-global":    false,
-		"reservations-in-subnet": true,
+	}
+	// The reservation flags keaops derives, where no enclosing scope sets
+	// them: Kea then looks only where reservations are.
+	enclosing := []model.Settings{s.Settings, sn.Settings}
+	if n := s.Network(sn.Network); n != nil {
+		enclosing = append(enclosing, n.Settings)
+	}
+	for k, v := range model.ReservationFlags(s, sn, res) {
+		if !slices.ContainsFunc(enclosing, func(set model.Settings) bool { _, ok := set[k]; return ok }) {
+			m[k] = v
+		}
 	}
 	lifetimes(m, sn.Lifetimes)
+	settings(m, sn.Settings)
 	if o := optionData(sn.Options); o != nil {
 		m["option-data"] = o
 	}
 	classKey(r, m, sn.ClientClass)
-	if sn.Interface != "" {
-		m["interface"] = sn.Interface
-	}
-	if len(sn.Relay) > 0 {
-		ips := make([]any, len(sn.Relay))
-		for i, a := range sn.Relay {
-			ips[i] = a.String()
-		}
-		m["relay"] = map[string]any{"ip-addresses": ips}
-	}
+	link(m, sn.Interface, sn.Relay)
 	uc := map[string]any{"name": sn.Name}
 	if sn.VLAN != 0 {
 		uc["vlan"] = sn.VLAN
@@ -250,31 +277,19 @@ func subnet(s *model.Site, r rules, sn *model.Subnet, res []*model.Reservation, 
 			// selected by the HA_<server> class Kea assigns to clients.
 			a, b := p.Range().From(), p.Range().To()
 			mid := midpoint(a.As4(), b.As4())
-			pools = append(pools, pool(r, p, a.String()+"-"+mid.lo, "HA_"+lb[0]))
-			pools = append(pools, pool(r, p, mid.hi+"-"+b.String(), "HA_"+lb[1]))
+			pools = append(pools, pool(r, c, p, a.String()+"-"+mid.lo, "HA_"+lb[0]))
+			pools = append(pools, pool(r, c, p, mid.hi+"-"+b.String(), "HA_"+lb[1]))
 			continue
 		}
-		pools = append(pools, pool(r, p, p.From.String()+"-"+p.To.String(), p.ClientClass))
+		pools = append(pools, pool(r, c, p, p.From.String()+"-"+p.To.String(), p.ClientClass))
 	}
 	if len(pools) > 0 {
 		m["pools"] = pools
 	}
-	outOfPool := true
 	if len(res) > 0 {
-		slices.SortFunc(res, func(a, b *model.Reservation) int { return a.IP.Compare(b.IP) })
-		list := make([]any, len(res))
-		for i, rv := range res {
-			list[i] = reservation(rv)
-			for _, p := range sn.Pools {
-				if p.Range().Contains(rv.IP) {
-					outOfPool = false
-				}
-			}
-		}
-		m["reservations"] = list
+		m["reservations"] = reservations(c, res)
 	}
-	// Faster, and no conflict with dynamic leases, when it is true to say.
-	m["reservations-out-of-pool"] = outOfPool
+	c.mergeRaw(m, sn.Raw, "subnet "+sn.Prefix.String())
 	return m
 }
 
@@ -290,7 +305,7 @@ func midpoint(a, b [4]byte) halves {
 	return halves{ip(lo), ip(lo + 1)}
 }
 
-func pool(r rules, p *model.Pool, rng, class string) map[string]any {
+func pool(r rules, c *clashes, p *model.Pool, rng, class string) map[string]any {
 	m := map[string]any{"pool": rng}
 	classKey(r, m, class)
 	if o := optionData(p.Options); o != nil {
@@ -299,28 +314,7 @@ func pool(r rules, p *model.Pool, rng, class string) map[string]any {
 	if p.Comment != "" {
 		m["user-context"] = map[string]any{"comment": p.Comment}
 	}
-	return m
-}
-
-func reservation(rv *model.Reservation) map[string]any {
-	kind, id := rv.Identifier()
-	m := map[string]any{kind: id, "ip-address": rv.IP.String()}
-	if rv.Hostname != "" {
-		m["hostname"] = rv.Hostname
-	}
-	if o := optionData(rv.Options); o != nil {
-		m["option-data"] = o
-	}
-	if len(rv.ClientClasses) > 0 {
-		cl := make([]any, len(rv.ClientClasses))
-		for i, c := range rv.ClientClasses {
-			cl[i] = c
-		}
-		m["client-classes"] = cl
-	}
-	if rv.Comment != "" {
-		m["user-context"] = map[string]any{"comment": rv.Comment}
-	}
+	c.mergeRaw(m, p.Raw, "pool "+rng)
 	return m
 }
 
@@ -334,10 +328,6 @@ func dhcp4Config(s *model.Site, r rules, n *model.Node, sh shared) map[string]an
 		"interfaces-config": map[string]any{"interfaces": ifaces},
 		"lease-database":    leaseDB(s, p),
 		"subnet4":           sh.subnets,
-		"loggers": []any{map[string]any{
-			"name": "kea-dhcp4", "severity": "INFO",
-			r.outputOptions: []any{map[string]any{"output": p.LogFile}},
-		}},
 		"multi-threading": coreMT(s),
 		// Re-check leases against their subnet on load and fix what an id
 		// change broke, instead of only warning.
@@ -345,6 +335,16 @@ func dhcp4Config(s *model.Site, r rules, n *model.Node, sh shared) map[string]an
 	}
 	for k, v := range sh.globals {
 		m[k] = v
+	}
+	if len(sh.networks) > 0 {
+		m["shared-networks"] = sh.networks
+	}
+	// keaops's logger, unless the site gives loggers of its own.
+	if _, own := s.Raw.Fields["loggers"]; !own {
+		m["loggers"] = []any{map[string]any{
+			"name": "kea-dhcp4", "severity": "INFO",
+			r.outputOptions: []any{map[string]any{"output": p.LogFile}},
+		}}
 	}
 	if len(sh.classes) > 0 {
 		m["client-classes"] = sh.classes
@@ -364,6 +364,7 @@ func dhcp4Config(s *model.Site, r rules, n *model.Node, sh shared) map[string]an
 	if hooks := hooksLibraries(s, r, n, p); len(hooks) > 0 {
 		m["hooks-libraries"] = hooks
 	}
+	sh.clash.mergeRaw(m, s.Raw, "global")
 	// Last: the record digests everything above but the subnets, which
 	// carry records of their own.
 	record(m, sh.fingerprint, "subnet4")

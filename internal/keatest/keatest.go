@@ -183,6 +183,9 @@ func (k Kea) StartIn(t testing.TB, ns string, dirs Dirs, dhcp4, agent []byte, ca
 		bin, file string
 		data      []byte
 	}{{"kea-dhcp4", "kea-dhcp4.json", dhcp4}, {"kea-ctrl-agent", "kea-ctrl-agent.json", agent}} {
+		if f.data == nil {
+			continue // kea-dhcp4 alone, reached on its unix socket
+		}
 		cfg := filepath.Join(dirs.Root, f.file)
 		if err := os.WriteFile(cfg, f.data, 0o600); err != nil {
 			t.Fatal(err)
@@ -451,6 +454,24 @@ func SingleNode(t testing.TB, caPort int, user, password string) *Node {
 	})
 	if err != nil {
 		t.Fatalf("Kea did not answer: %v\n%s", err, n.Logs())
+	}
+	return n
+}
+
+// StartDHCP starts kea-dhcp4 alone from config dhcp4, whose unix control
+// socket is socket, and returns once the daemon answers there (or fails
+// the test after 10 s, with its log).
+func (k Kea) StartDHCP(t testing.TB, dirs Dirs, dhcp4 []byte, socket string) *Node {
+	t.Helper()
+	n := k.StartIn(t, "", dirs, dhcp4, nil, "unix://"+socket, "", "")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := Eventually(ctx, 50*time.Millisecond, func() (bool, error) {
+		_, err := n.Command(ctx, "version-get", nil)
+		return err == nil, nil
+	})
+	if err != nil {
+		t.Fatalf("%s did not answer on %s: %v\n%s", k, socket, err, n.Logs())
 	}
 	return n
 }

@@ -30,7 +30,14 @@ type Site struct {
 	LeaseDB     LeaseDB
 	Defaults    Defaults
 	Classes     []*ClientClass
-	Subnets     []*Subnet
+	// Settings are the global ones (see SettingDefs).
+	Settings Settings
+	// Raw is the global escape hatch.
+	Raw Raw
+	// Networks are the shared networks; their subnets are in Subnets,
+	// each naming its network.
+	Networks []*SharedNetwork
+	Subnets  []*Subnet
 	// Reservations from every source, in source order.
 	Reservations []*Reservation
 	// NetBox is the site's NetBox source, nil when it has none.
@@ -44,7 +51,11 @@ type Site struct {
 	// Recorded is the global record a rendered or live config carries
 	// (see Record); zero for sites read from YAML.
 	Recorded Record
-	Pos      Pos
+	// Unmodelled lists what a config read back from Kea holds that
+	// neither the model nor the escape hatch can carry, by JSON path, so
+	// that nothing is dropped unsaid.
+	Unmodelled []string
+	Pos        Pos
 }
 
 // Dropped describes subnets a source left out of the model because of
@@ -265,7 +276,11 @@ type ClientClass struct {
 	OnlyIfRequired bool
 	Comment        string
 	Options        []*Option
-	Pos            Pos
+	// Lifetimes a class gives its members (Kea 2.0+).
+	Lifetimes Lifetimes
+	Settings  Settings
+	Raw       Raw
+	Pos       Pos
 	// TestPos is where the test expression's first character is.
 	TestPos Pos
 }
@@ -273,6 +288,8 @@ type ClientClass struct {
 // Option is one DHCP option value in Kea's text form.
 type Option struct {
 	Name string
+	// Space is the option space, "" for dhcp4's own.
+	Space string
 	// Values are the comma-separated fields of Kea's "data".
 	Values     []string
 	AlwaysSend bool
@@ -297,6 +314,12 @@ type Subnet struct {
 	Comment     string
 	Lifetimes   Lifetimes
 	Options     []*Option
+	// Network is the name of the shared network the subnet is in, "" for
+	// none.
+	Network    string
+	NetworkPos Pos
+	Settings   Settings
+	Raw        Raw
 	// Recorded is the subnet's record in a rendered or live config.
 	Recorded  Record
 	Pos       Pos
@@ -312,19 +335,31 @@ type Pool struct {
 	ClientClass string
 	Comment     string
 	Options     []*Option
+	Raw         Raw
 	Pos         Pos
 }
 
-// Reservation binds a host identifier to an address.
+// Reservation binds a host identifier to an address, or to a host name,
+// options or classes without one.
 type Reservation struct {
 	Hostname string
-	// HWAddress is normalised to lower-case aa:bb:cc:dd:ee:ff; ClientID to
-	// lower-case colon-separated hex. At least one is set.
+	// HWAddress is normalised to lower-case aa:bb:cc:dd:ee:ff; ClientID,
+	// DUID and CircuitID to lower-case colon-separated hex; FlexID is
+	// hex too (Kea's flex_id hook compares bytes). Exactly one is set.
 	HWAddress string
 	ClientID  string
-	IP        netip.Addr
+	DUID      string
+	CircuitID string
+	FlexID    string
+	// IP is invalid (zero) for a reservation without an address.
+	IP netip.Addr
+	// Global: the reservation is Kea's global one, for any subnet that
+	// looks up global reservations, instead of one subnet's.
+	Global bool
 	// Subnet is the name or prefix the source named, "" to infer it from IP.
 	Subnet        string
+	Settings      Settings
+	Raw           Raw
 	Options       []*Option
 	ClientClasses []string
 	Comment       string
@@ -360,8 +395,41 @@ func (s *Site) EachOption(fn func(*Option)) {
 
 // Identifier returns the host identifier Kea matches on, with its type.
 func (r *Reservation) Identifier() (kind, value string) {
-	if r.HWAddress != "" {
-		return "hw-address", r.HWAddress
+	for _, id := range r.identifiers() {
+		if id.value != "" {
+			return id.kind, id.value
+		}
 	}
-	return "client-id", r.ClientID
+	return "hw-address", ""
 }
+
+// Identifiers counts the identifiers set: Kea takes exactly one.
+func (r *Reservation) Identifiers() int {
+	n := 0
+	for _, id := range r.identifiers() {
+		if id.value != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// SetIdentifier sets the identifier of kind (as Kea names it) to value,
+// reporting false for a kind Kea does not have.
+func (r *Reservation) SetIdentifier(kind, value string) bool {
+	fields := map[string]*string{"hw-address": &r.HWAddress, "client-id": &r.ClientID, "duid": &r.DUID, "circuit-id": &r.CircuitID, "flex-id": &r.FlexID}
+	f, ok := fields[kind]
+	if ok {
+		*f = value
+	}
+	return ok
+}
+
+type identifier struct{ kind, value string }
+
+func (r *Reservation) identifiers() [5]identifier {
+	return [5]identifier{{"hw-address", r.HWAddress}, {"client-id", r.ClientID}, {"duid", r.DUID}, {"circuit-id", r.CircuitID}, {"flex-id", r.FlexID}}
+}
+
+// IdentifierKinds are Kea's host identifier types for DHCPv4.
+var IdentifierKinds = []string{"hw-address", "client-id", "duid", "circuit-id", "flex-id"}

@@ -33,8 +33,12 @@ func TestParseLive(t *testing.T) {
 		t.Errorf("HA = %+v, nodes %d", s.HA, len(s.Nodes))
 	}
 	sn := s.Subnets[0]
-	if sn.ID != 7 || sn.Name != "Lab" || sn.VLAN != 77 || sn.Lifetimes.Valid.Value != 600 {
+	// 600 is what the subnet inherits: config-get prints it there too.
+	if sn.ID != 7 || sn.Name != "Lab" || sn.VLAN != 77 || sn.Lifetimes.Valid != nil || s.Defaults.Lifetimes.Valid.Value != 600 {
 		t.Errorf("subnet = %+v", sn)
+	}
+	if !s.Raw.Empty() || !sn.Raw.Empty() || len(s.Unmodelled) > 0 {
+		t.Errorf("defaults taken for settings: raw %v, subnet raw %v, unmodelled %v", s.Raw.Fields, sn.Raw.Fields, s.Unmodelled)
 	}
 	if len(sn.Pools) != 2 || sn.Pools[0].From.String() != "192.0.2.100" || sn.Pools[0].To.String() != "192.0.2.199" || sn.Pools[0].ClientClass != "" ||
 		sn.Pools[1].From.String() != "192.0.2.224" || sn.Pools[1].To.String() != "192.0.2.239" {
