@@ -1,7 +1,9 @@
 package kea
 
 import (
+	"errors"
 	"net/netip"
+	"slices"
 
 	"github.com/keaops/keaops/internal/model"
 )
@@ -31,6 +33,13 @@ func Check(s *model.Site) model.Findings {
 		}
 	}
 	checkPaths(s, report)
+	if hasRaw(s) {
+		// The escape hatch clashes only where the model renders: render.
+		var ce *ClashError
+		if _, err := Render(s); errors.As(err, &ce) {
+			out = append(out, ce.Findings...)
+		}
+	}
 	if !s.KeaVersion.AtLeast(2, 4) {
 		s.EachOption(func(o *model.Option) {
 			if o.NeverSend {
@@ -66,4 +75,15 @@ func Check(s *model.Site) model.Findings {
 		}
 	}
 	return out
+}
+
+func hasRaw(s *model.Site) bool {
+	if !s.Raw.Empty() || slices.ContainsFunc(s.Networks, func(n *model.SharedNetwork) bool { return !n.Raw.Empty() }) ||
+		slices.ContainsFunc(s.Classes, func(c *model.ClientClass) bool { return !c.Raw.Empty() }) ||
+		slices.ContainsFunc(s.Reservations, func(r *model.Reservation) bool { return !r.Raw.Empty() }) {
+		return true
+	}
+	return slices.ContainsFunc(s.Subnets, func(sn *model.Subnet) bool {
+		return !sn.Raw.Empty() || slices.ContainsFunc(sn.Pools, func(p *model.Pool) bool { return !p.Raw.Empty() })
+	})
 }

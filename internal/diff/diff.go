@@ -96,7 +96,9 @@ func Sites(have, want *model.Site) []Change {
 	d := &differ{}
 	d.globals(have, want)
 	d.classes(have, want)
+	d.networks(have, want)
 	d.subnets(have, want)
+	d.globalReservations(have, want)
 	d.ha(have, want)
 	slices.SortStableFunc(d.out, func(a, b Change) int {
 		return cmp.Or(
@@ -109,7 +111,7 @@ func Sites(have, want *model.Site) []Change {
 	return d.out
 }
 
-var kindRank = map[string]int{"global": 0, "ha": 1, "peer": 2, "class": 3, "subnet": 4, "pool": 5, "reservation": 6}
+var kindRank = map[string]int{"global": 0, "ha": 1, "peer": 2, "class": 3, "network": 4, "subnet": 5, "pool": 6, "reservation": 7}
 
 type differ struct{ out []Change }
 
@@ -171,7 +173,7 @@ func (d *differ) lifetimes(base Change, have, want, haveG, wantG model.Lifetimes
 func optionMap(opts []*model.Option) map[string]*model.Option {
 	m := make(map[string]*model.Option, len(opts))
 	for _, o := range opts {
-		m[o.Name] = o
+		m[optionKey(o)] = o
 	}
 	return m
 }
@@ -220,6 +222,9 @@ func (d *differ) globals(have, want *model.Site) {
 	base := Change{Kind: "global", What: "global"}
 	d.lifetimes(base, have.Defaults.Lifetimes, want.Defaults.Lifetimes, model.Lifetimes{}, model.Lifetimes{}, want.Pos)
 	d.options(base, have.Defaults.Options, want.Defaults.Options, want.Pos)
+	valid := func(s *model.Site) int64 { return model.Valid(s.Defaults.Lifetimes, model.Lifetimes{}) }
+	d.settings(base, nil, nil, valid(have), valid(want), []model.Settings{have.Settings}, []model.Settings{want.Settings}, want.Pos)
+	d.raw(base, have.Raw, want.Raw)
 }
 
 // byName walks two lists matched by name: added (only in want), both, and
@@ -253,6 +258,9 @@ func (d *differ) classes(have, want *model.Site) {
 			d.field(base, "test", o.Test, w.Test, w.Pos)
 			d.field(base, "only-if-required", strconv.FormatBool(o.OnlyIfRequired), strconv.FormatBool(w.OnlyIfRequired), w.Pos)
 			d.options(base, o.Options, w.Options, w.Pos)
+			d.lifetimes(base, o.Lifetimes, w.Lifetimes, model.Lifetimes{}, model.Lifetimes{}, w.Pos)
+			d.settings(base, nil, nil, 0, 0, []model.Settings{o.Settings}, []model.Settings{w.Settings}, w.Pos)
+			d.raw(base, o.Raw, w.Raw)
 		},
 		func(o *model.ClientClass) { d.add(Change{Op: Remove, Kind: "class", What: "class " + o.Name}) })
 }
@@ -298,8 +306,9 @@ func (d *differ) subnets(have, want *model.Site) {
 		d.field(base, "interface", o.Interface, w.Interface, w.Pos)
 		d.field(base, "client-class", o.ClientClass, w.ClientClass, w.Pos)
 		d.field(base, "relay", addrs(o.Relay), addrs(w.Relay), w.Pos)
-		d.lifetimes(base, o.Lifetimes, w.Lifetimes, have.Defaults.Lifetimes, want.Defaults.Lifetimes, w.Pos)
+		d.lifetimes(base, o.Lifetimes, w.Lifetimes, have.Inherited(o), want.Inherited(w), w.Pos)
 		d.options(base, o.Options, w.Options, w.Pos)
+		d.subnetSettings(base, have, want, o, w, hRes[p], wRes[p])
 		d.pools(o, w)
 		d.reservations(hRes[p], wRes[p], w)
 	}
@@ -352,6 +361,7 @@ func (d *differ) pools(have, want *model.Subnet) {
 		}
 		d.field(base, "client-class", o.ClientClass, w.ClientClass, w.Pos)
 		d.options(base, o.Options, w.Options, w.Pos)
+		d.raw(base, o.Raw, w.Raw)
 	}
 	if have != nil {
 		for _, o := range have.Pools {
@@ -369,7 +379,7 @@ type resKey struct{ kind, id string }
 func bySubnet(s *model.Site) map[netip.Prefix]map[resKey]*model.Reservation {
 	out := map[netip.Prefix]map[resKey]*model.Reservation{}
 	for i, j := range model.Place(s) {
-		if j < 0 {
+		if j < 0 || s.Reservations[i].Global {
 			continue
 		}
 		p := s.Subnets[j].Prefix.Masked()
@@ -389,6 +399,9 @@ func resLabel(r *model.Reservation, subnet string) string {
 	if host != "" {
 		host += " "
 	}
+	if !r.IP.IsValid() {
+		return "reservation " + host + id + " (" + subnet + ")"
+	}
 	return "reservation " + host + id + " → " + r.IP.String() + " (" + subnet + ")"
 }
 
@@ -407,11 +420,12 @@ func (d *differ) reservations(have, want map[resKey]*model.Reservation, sn *mode
 			continue
 		}
 		base := Change{Kind: "reservation", What: resLabel(w, sn.Name), Subnet: prefix}
-		d.field(base, "ip-address", o.IP.String(), w.IP.String(), w.IPPos)
+		d.field(base, "ip-address", ipText(o.IP), ipText(w.IP), w.IPPos)
 		d.field(base, "hostname", o.Hostname, w.Hostname, w.HostnamePos)
 		d.field(base, "client-classes", strings.Join(o.ClientClasses, ", "), strings.Join(w.ClientClasses, ", "), w.Pos)
 		d.field(base, "comment", o.Comment, w.Comment, w.Pos)
 		d.options(base, o.Options, w.Options, w.Pos)
+		d.reservationExtras(base, o, w)
 	}
 	gone := make([]resKey, 0)
 	for k := range have {

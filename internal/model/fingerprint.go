@@ -49,23 +49,55 @@ func Fingerprints(s *Site) (global string, subnets []string) {
 	for _, c := range s.Classes {
 		f.add("class %s test=%q required=%v", c.Name, c.Test, c.OnlyIfRequired)
 		f.options("class "+c.Name, c.Options)
+		f.extras("class "+c.Name, c.Lifetimes, nil, 0, []Settings{c.Settings}, c.Raw)
 	}
 	for _, sn := range s.Subnets {
 		f.add("subnet %s id=%d", sn.Prefix.Masked(), sn.ID)
 	}
 	f.ha(s)
+	// What later keaops versions model adds lines only where a site uses
+	// it: a record written by an earlier keaops still matches.
+	f.extras("global", Lifetimes{}, nil, Valid(s.Defaults.Lifetimes, Lifetimes{}), []Settings{s.Settings}, s.Raw)
+	globalBase := map[string]any{}
+	for k, v := range s.Settings {
+		globalBase[k] = v.Value
+	}
+	for _, n := range s.Networks {
+		relay := make([]string, len(n.Relay))
+		for i, r := range n.Relay {
+			relay[i] = r.String()
+		}
+		scope := "network " + n.Name
+		f.add("%s iface=%q class=%q comment=%q relay=%s", scope, n.Interface, n.ClientClass, n.Comment, strings.Join(relay, ","))
+		f.lifetimes(scope, n.Lifetimes)
+		f.options(scope, n.Options)
+		f.extras(scope, Lifetimes{}, globalBase, Valid(n.Lifetimes, s.Defaults.Lifetimes), []Settings{n.Settings}, n.Raw)
+	}
+	for _, r := range s.Reservations {
+		if r.Global {
+			f.reservation(&Subnet{}, r)
+		}
+	}
 	global = f.sum()
 
 	placed := Place(s)
 	subnets = make([]string, len(s.Subnets))
 	for j, sn := range s.Subnets {
-		sf := fingerprinter{g: f.g}
+		sf := fingerprinter{g: s.Inherited(sn)}
 		sf.subnet(sn)
+		var res []*Reservation
 		for i, r := range s.Reservations {
 			if placed[i] == j {
 				sf.reservation(sn, r)
+				res = append(res, r)
 			}
 		}
+		var chain []Settings
+		if n := s.Network(sn.Network); n != nil {
+			chain = append(chain, n.Settings)
+			sf.add("subnet %s network=%q", sn.Prefix.Masked(), sn.Network)
+		}
+		sf.extras("subnet "+sn.Prefix.Masked().String(), Lifetimes{}, SubnetBase(s, sn, res), Valid(sn.Lifetimes, s.Inherited(sn)), append(chain, sn.Settings), sn.Raw)
 		subnets[j] = sf.sum()
 	}
 	return global, subnets
@@ -128,7 +160,11 @@ func (f *fingerprinter) options(scope string, opts []*Option) {
 		for i, v := range o.Values {
 			vals[i] = strings.TrimSpace(v)
 		}
-		f.add("%s option %s=%s always=%v never=%v", scope, o.Name, strings.Join(vals, ","), o.AlwaysSend, o.NeverSend)
+		name := o.Name
+		if o.Space != "" {
+			name = o.Space + "/" + o.Name
+		}
+		f.add("%s option %s=%s always=%v never=%v", scope, name, strings.Join(vals, ","), o.AlwaysSend, o.NeverSend)
 	}
 }
 
@@ -144,6 +180,7 @@ func (f *fingerprinter) subnet(sn *Subnet) {
 	for _, pl := range sn.Pools {
 		f.add("subnet %s pool %s-%s class=%q comment=%q", p, pl.From, pl.To, pl.ClientClass, pl.Comment)
 		f.options("subnet "+p+" pool "+pl.From.String(), pl.Options)
+		f.extras("subnet "+p+" pool "+pl.From.String(), Lifetimes{}, nil, 0, nil, pl.Raw)
 	}
 }
 
@@ -151,6 +188,30 @@ func (f *fingerprinter) reservation(sn *Subnet, r *Reservation) {
 	key := "reservation " + reservationKey(sn, r)
 	f.add("%s ip=%s host=%q classes=%s comment=%q", key, r.IP, r.Hostname, strings.Join(r.ClientClasses, ","), r.Comment)
 	f.options(key, r.Options)
+	f.extras(key, Lifetimes{}, nil, 0, []Settings{r.Settings}, r.Raw)
+}
+
+// extras adds the lines of what the model grew after the first records
+// were written — class lifetimes, settings, raw Kea JSON — and none for a
+// scope that uses none of it.
+func (f *fingerprinter) extras(scope string, l Lifetimes, base map[string]any, valid int64, chain []Settings, raw Raw) {
+	if l.Valid != nil || l.Renew != nil || l.Rebind != nil {
+		f.add("%s lifetimes valid=%s renew=%s rebind=%s", scope, intText(l.Valid), intText(l.Renew), intText(l.Rebind))
+	}
+	lines := SettingLines(base, valid, chain...)
+	for _, k := range SortedKeys(lines) {
+		f.add("%s setting %s=%s", scope, k, lines[k])
+	}
+	if !raw.Empty() {
+		f.add("%s kea=%s", scope, raw.Text())
+	}
+}
+
+func intText(i *Int) string {
+	if i == nil {
+		return "-"
+	}
+	return strconv.FormatInt(i.Value, 10)
 }
 
 func (f *fingerprinter) ha(s *Site) {

@@ -87,3 +87,16 @@ func hexColon(digits string, n int) (string, error) {
 	}
 	return sb.String(), nil
 }
+
+// ParseIdentifier normalises a host identifier of kind (as Kea names it):
+// a MAC for hw-address, hex for the others — and for circuit-id and
+// flex-id, Kea's 'quoted text' as written.
+func ParseIdentifier(kind, v string) (string, error) {
+	switch {
+	case kind == "hw-address":
+		return ParseMAC(v)
+	case (kind == "circuit-id" || kind == "flex-id") && strings.HasPrefix(v, "'") && strings.HasSuffix(v, "'") && len(v) > 2:
+		return v, nil
+	}
+	return ParseClientID(v)
+}

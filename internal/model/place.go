@@ -8,7 +8,7 @@ import (
 // Place returns, for each reservation of s, the index in s.Subnets of the
 // subnet that holds it, or -1 when there is none. A reservation that names
 // its subnet (by name or prefix) goes there; otherwise it goes to the most
-// specific subnet containing its address. Validation reports the -1s and the
+// specific subnet containing its address. A global reservation is in none. Validation reports the -1s and the
 // mismatches; generators use the same function, so both agree by design.
 func Place(s *Site) []int {
 	byName := make(map[string]int, 2*len(s.Subnets))
@@ -33,6 +33,9 @@ func Place(s *Site) []int {
 	out := make([]int, len(s.Reservations))
 	for i, r := range s.Reservations {
 		out[i] = -1
+		if r.Global {
+			continue // Kea's global reservations are in no subnet
+		}
 		if r.Subnet != "" {
 			if j, ok := byName[r.Subnet]; ok {
 				out[i] = j

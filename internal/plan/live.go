@@ -44,10 +44,17 @@ type rawConfig struct {
 // are decoded: a one-host change to a 10,000-host config reads one subnet.
 func decodeRaw(dhcp4 json.RawMessage, site *model.Site, ids map[uint32]bool) (rawConfig, error) {
 	var c struct {
-		Subnets []json.RawMessage `json:"subnet4"`
+		Subnets  []json.RawMessage `json:"subnet4"`
+		Networks []struct {
+			Subnets []json.RawMessage `json:"subnet4"`
+		} `json:"shared-networks"`
 	}
 	if err := json.Unmarshal(dhcp4, &c); err != nil {
 		return rawConfig{}, err
+	}
+	// keaconfig.Parse's order: top-level subnets, then each network's.
+	for _, n := range c.Networks {
+		c.Subnets = append(c.Subnets, n.Subnets...)
 	}
 	if len(c.Subnets) != len(site.Subnets) {
 		return rawConfig{}, fmt.Errorf("%d subnets in the JSON, %d parsed", len(c.Subnets), len(site.Subnets))

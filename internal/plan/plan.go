@@ -16,6 +16,7 @@ package plan
 import (
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -119,6 +120,12 @@ func configSetReason(in Input) string {
 		return "the running config was changed outside keaops (drift)"
 	}
 	for _, c := range in.Changes {
+		if c.Kind == "reservation" && !c.Subnet.IsValid() {
+			return fmt.Sprintf("a global reservation changes (%s)", c.What)
+		}
+		if n := inNetwork(have, want, c.Subnet); n != "" {
+			return fmt.Sprintf("a subnet of shared network %s changes (%s): keaops changes shared networks by config-set", n, c.What)
+		}
 		switch c.Kind {
 		case "subnet", "pool", "reservation":
 			if c.Kind == "subnet" && c.Op != diff.Modify {
@@ -137,6 +144,19 @@ func configSetReason(in Input) string {
 	}
 	if !sameSubnets(have, want) {
 		return "the subnets or their ids differ"
+	}
+	return ""
+}
+
+// inNetwork names the shared network the subnet with prefix p is in on
+// either side, "" for none.
+func inNetwork(have, want *model.Site, p netip.Prefix) string {
+	for _, s := range []*model.Site{have, want} {
+		for _, sn := range s.Subnets {
+			if sn.Network != "" && sn.Prefix.Masked() == p {
+				return sn.Network
+			}
+		}
 	}
 	return ""
 }

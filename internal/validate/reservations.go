@@ -28,9 +28,10 @@ func checkReservations(s *model.Site, placed []int, report func(model.Finding)) 
 	var inPoolFirst = map[*model.Pool]*model.Reservation{}
 
 	for i, r := range s.Reservations {
-		if prev, dup := byIP[r.IP]; dup {
+		hasIP := r.IP.IsValid()
+		if prev, dup := byIP[r.IP]; dup && hasIP {
 			report(model.Errorf(r.IPPos, "reservation-ip", "ip-address %s is already reserved for %s at %s", r.IP, who(prev), prev.IPPos))
-		} else {
+		} else if hasIP {
 			byIP[r.IP] = r
 		}
 		if r.Hostname != "" {
@@ -42,19 +43,43 @@ func checkReservations(s *model.Site, placed []int, report func(model.Finding)) 
 			}
 		}
 
-		j := placed[i]
-		if j < 0 {
-			if dropped.holds(r) {
-				continue // its subnet's own error says it all
+		kind, value := r.Identifier()
+		if r.Global {
+			// Kea's global reservations: one per identifier, whatever
+			// subnet the client turns up in.
+			key := idKey{-1, kind, value}
+			if prev, dup := byID[key]; dup {
+				report(model.Errorf(r.IDPos, "reservation-identifier", "%s %s already has a global reservation, for %s at %s", kind, value, who(prev), prev.IDPos))
+			} else {
+				byID[key] = r
 			}
 			if r.Subnet != "" {
+				report(model.Errorf(r.SubnetPos, "reservation-subnet", "a global reservation belongs to no subnet: drop subnet, or global"))
+			}
+			continue
+		}
+		j := placed[i]
+		if j < 0 {
+			switch {
+			case dropped.holds(r):
+				continue // its subnet's own error says it all
+			case r.Subnet != "":
 				report(model.Errorf(r.SubnetPos, "reservation-subnet", "subnet %q does not exist", r.Subnet))
-			} else {
+			case !hasIP:
+				report(model.Errorf(r.Pos, "reservation-subnet", "reservation for %s has no ip-address: give one, or say where it applies — subnet: NAME, or global: true — for a host name, options or classes only", who(r)))
+			default:
 				report(model.Errorf(r.IPPos, "reservation-subnet", "ip-address %s is in no subnet", r.IP))
 			}
 			continue
 		}
 		sn := s.Subnets[j]
+		if !hasIP {
+			if prev, dup := byID[idKey{j, kind, value}]; dup {
+				report(model.Errorf(r.IDPos, "reservation-identifier", "%s %s is already reserved in subnet %s for %s at %s", kind, value, sn.Name, who(prev), prev.IDPos))
+			}
+			byID[idKey{j, kind, value}] = r
+			continue
+		}
 		if !sn.Prefix.Masked().Contains(r.IP) {
 			report(model.Errorf(r.IPPos, "reservation-subnet", "ip-address %s is outside subnet %s (%s)", r.IP, sn.Name, sn.Prefix.Masked()))
 			continue
@@ -66,7 +91,6 @@ func checkReservations(s *model.Site, placed []int, report func(model.Finding)) 
 			}
 			report(model.Errorf(r.IPPos, "reservation-ip", "ip-address %s is the %s address of %s (%s)", r.IP, what, sn.Name, sn.Prefix.Masked()))
 		}
-		kind, value := r.Identifier()
 		if kind == "hw-address" && (value == "ff:ff:ff:ff:ff:ff" || value == "00:00:00:00:00:00") {
 			report(model.Warnf(r.IDPos, "reservation-identifier", "hw-address %s is no device's address (a placeholder?): no client will ever get this reservation", value))
 		}

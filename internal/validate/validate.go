@@ -22,6 +22,9 @@ type check struct {
 // checks run in this order; their findings are sorted by position afterwards.
 var checks = []check{
 	{"subnets", checkSubnets},
+	{"shared-networks", checkNetworks},
+	{"settings", checkSettings},
+	{"kea", checkRaw},
 	{"pools", checkPools},
 	{"reservations", checkReservations},
 	{"options", checkOptions},

@@ -277,7 +277,7 @@ func TestReservations(t *testing.T) {
 `, want: []string{"reservations.yaml:3:16: warning: hostname \"CAM\" is also used by the reservation for 10.30.30.10 at reservations.yaml:2:16"}},
 		{name: "no identifier", reservations: `reservations:
   - {hostname: cam, ip-address: 10.30.30.10}
-`, want: []string{"reservations.yaml:2:5: error: reservation for 10.30.30.10 has no identifier: set hw-address or client-id"}},
+`, want: []string{"reservations.yaml:2:5: error: reservation for 10.30.30.10 has no identifier: set hw-address, client-id, duid, circuit-id or flex-id"}},
 		{name: "two identifiers", reservations: `reservations:
   - {hw-address: "02:00:00:00:00:0a", client-id: "01:02", ip-address: 10.30.30.10}
 `, want: []string{"reservations.yaml:2:50: error: both hw-address and client-id are set: Kea matches a reservation on one identifier, keep one"}},

@@ -140,7 +140,7 @@ func (r *reader) reservation(o *obj, sn *model.Subnet) *model.Reservation {
 		if !o.has(kind) {
 			continue
 		}
-		v, err := identifier(kind, o.str(kind))
+		v, err := model.ParseIdentifier(kind, o.str(kind))
 		if err != nil {
 			r.p.errorf(o.path+"."+kind, "%v", err)
 			return nil
@@ -161,18 +161,6 @@ func (r *reader) reservation(o *obj, sn *model.Subnet) *model.Reservation {
 	rv.Settings = r.settings(o, model.ScopeReservation, 0)
 	rv.Raw = r.raw(o, "reservation")
 	return rv
-}
-
-// identifier normalises a host identifier as the model keeps it; Kea
-// also takes circuit-id and flex-id as 'quoted text', kept as written.
-func identifier(kind, v string) (string, error) {
-	switch {
-	case kind == "hw-address":
-		return model.ParseMAC(v)
-	case (kind == "circuit-id" || kind == "flex-id") && strings.HasPrefix(v, "'"):
-		return v, nil
-	}
-	return model.ParseClientID(v)
 }
 
 // oneClass reads client-class, or 3.0's client-classes list of one.

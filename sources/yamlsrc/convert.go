@@ -144,6 +144,7 @@ func (l *loader) options(r rec) []*model.Option {
 				o.NeverSend = *b
 			}
 			o.CSVFormat = or.boolp("csv-format")
+			o.Space = or.str("space")
 		}
 		if data != nil {
 			if data.Kind == yaml.SequenceNode {
@@ -233,14 +234,17 @@ func (l *loader) site(file string, root *yaml.Node) *model.Site {
 	d := r.sub("defaults")
 	if d.m != nil {
 		s.Defaults = model.Defaults{Lifetimes: d.lifetimes(), Options: l.options(d)}
+		s.Settings = l.settings(d, model.ScopeGlobal)
 	}
+	s.Raw = l.raw(r)
 	if cl := r.get("client-classes"); cl != nil && cl.Kind == yaml.SequenceNode {
 		for _, c := range cl.Content {
 			if l.bad[c] || c.Kind != yaml.MappingNode {
 				continue
 			}
 			cr := rec{file: file, m: c}
-			cc := &model.ClientClass{Name: cr.str("name"), Test: cr.str("test"), Comment: cr.str("comment"), Options: l.options(cr), Pos: cr.pos(c)}
+			cc := &model.ClientClass{Name: cr.str("name"), Test: cr.str("test"), Comment: cr.str("comment"), Options: l.options(cr), Pos: cr.pos(c),
+				Lifetimes: cr.lifetimes(), Settings: l.settings(cr, model.ScopeClass), Raw: l.raw(cr)}
 			if t := cr.get("test"); t != nil {
 				cc.TestPos = cr.pos(t)
 				if t.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
@@ -345,6 +349,10 @@ func (l *loader) subnet(r rec) *model.Subnet {
 		Comment:     r.str("comment"),
 		Lifetimes:   r.lifetimes(),
 		Options:     l.options(r),
+		Network:     r.str("shared-network"),
+		NetworkPos:  r.keyPos("shared-network"),
+		Settings:    l.settings(r, model.ScopeSubnet),
+		Raw:         l.raw(r),
 		Pos:         r.pos(r.m),
 		PrefixPos:   r.pos(r.get("prefix")),
 		IDPos:       r.pos(r.get("id")),
@@ -359,11 +367,7 @@ func (l *loader) subnet(r rec) *model.Subnet {
 	} else {
 		l.add(model.Errorf(r.keyPos("prefix"), "subnet-id", "%v", err))
 	}
-	for _, a := range r.strs("relay") {
-		if ip, err := netip.ParseAddr(a); err == nil {
-			s.Relay = append(s.Relay, ip)
-		}
-	}
+	s.Relay = relays(r)
 	if pools := r.get("pools"); pools != nil && pools.Kind == yaml.SequenceNode {
 		for _, pn := range pools.Content {
 			if pool := l.pool(rec{file: r.file, m: pn}); pool != nil {
@@ -381,6 +385,7 @@ func (l *loader) pool(r rec) *model.Pool {
 		pool.ClientClass = r.str("client-class")
 		pool.Comment = r.str("comment")
 		pool.Options = l.options(r)
+		pool.Raw = l.raw(r)
 		if v := r.get("range"); v != nil {
 			pool.Pos = r.pos(v)
 		}
@@ -432,36 +437,25 @@ func (l *loader) reservation(r rec) *model.Reservation {
 		Subnet:        r.str("subnet"),
 		ClientClasses: r.strs("client-classes"),
 		Comment:       r.str("comment"),
+		Settings:      l.settings(r, model.ScopeReservation),
+		Raw:           l.raw(r),
 		Pos:           r.pos(r.m),
 		IPPos:         r.pos(r.get("ip-address")),
 		HostnamePos:   r.pos(r.get("hostname")),
 		SubnetPos:     r.pos(r.get("subnet")),
 	}
-	ip, err := netip.ParseAddr(r.str("ip-address"))
-	if err != nil {
-		l.add(model.Errorf(res.IPPos, "reservation", "ip-address: %v", err))
-		return nil
+	if b := r.boolp("global"); b != nil {
+		res.Global = *b
 	}
-	res.IP = ip
-	hw, cid := r.get("hw-address"), r.get("client-id")
-	switch {
-	case hw != nil && cid != nil:
-		l.add(model.Errorf(r.pos(cid), "reservation", "both hw-address and client-id are set: Kea matches a reservation on one identifier, keep one"))
-		return nil
-	case hw != nil:
-		res.IDPos = r.pos(hw)
-		if res.HWAddress, err = model.ParseMAC(hw.Value); err != nil {
-			l.add(model.Errorf(res.IDPos, "reservation", "hw-address %q: %v", hw.Value, err))
+	if r.get("ip-address") != nil {
+		ip, err := netip.ParseAddr(r.str("ip-address"))
+		if err != nil {
+			l.add(model.Errorf(res.IPPos, "reservation", "ip-address: %v", err))
 			return nil
 		}
-	case cid != nil:
-		res.IDPos = r.pos(cid)
-		if res.ClientID, err = model.ParseClientID(cid.Value); err != nil {
-			l.add(model.Errorf(res.IDPos, "reservation", "client-id %q: %v", cid.Value, err))
-			return nil
-		}
-	default:
-		l.add(model.Errorf(res.Pos, "reservation", "reservation for %s has no identifier: set hw-address or client-id", ip))
+		res.IP = ip
+	}
+	if !l.identifier(r, res) {
 		return nil
 	}
 	res.Options = l.options(r)

@@ -85,6 +85,7 @@ func LoadFrom(ctx context.Context, files Files, sitePath string) (*model.Site, m
 		site.Inputs = append(site.Inputs, f)
 		if r := l.document(f, schema.SubnetsFile); r != nil {
 			site.Subnets = append(site.Subnets, l.subnets(rec{file: f, m: r})...)
+			site.Networks = append(site.Networks, l.networks(rec{file: f, m: r})...)
 		} else {
 			l.dropped.AnySubnet = true
 		}

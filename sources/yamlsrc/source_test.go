@@ -88,6 +88,7 @@ func TestBadFiles(t *testing.T) {
 		{name: "one bad record does not hide another", files: map[string]string{"keaops.yaml": okSite, "reservations.yaml": `reservations:
   - hostname: ok-1
     hw-address: "02:00:00:00:00:01"
+    global: sometimes
   - hostname: Bad_Host
     hw-adress: "02:00:00:00:00:02"
     ip-address: 10.0.0.300
@@ -96,12 +97,12 @@ func TestBadFiles(t *testing.T) {
     colour: blue
 `},
 			want: []string{
-				"reservations.yaml:2:5: error: missing required field \"ip-address\"",
-				"reservations.yaml:4:15: error: reservations.1.hostname: invalid value \"Bad_Host\": want an RFC 1123 host name: letters, digits and '-', labels separated by '.'",
-				"reservations.yaml:5:5: error: unknown field \"hw-adress\" (did you mean \"hw-address\"?)",
-				"reservations.yaml:6:17: error: reservations.1.ip-address: invalid value \"10.0.0.300\": want an IPv4 address",
-				"reservations.yaml:8:17: error: reservations.2.hw-address: invalid value \"zz:00:00:00:00:03\": want a MAC address: aa:bb:cc:dd:ee:ff, AA-BB-CC-DD-EE-FF or aabb.ccdd.eeff",
-				"reservations.yaml:9:5: error: unknown field \"colour\"",
+				"reservations.yaml:4:13: error: reservations.0.global: invalid value \"sometimes\": want true or false (true: Kea's global reservation, for any subnet that looks up global ones)",
+				"reservations.yaml:5:15: error: reservations.1.hostname: invalid value \"Bad_Host\": want an RFC 1123 host name: letters, digits and '-', labels separated by '.'",
+				"reservations.yaml:6:5: error: unknown field \"hw-adress\" (did you mean \"hw-address\"?)",
+				"reservations.yaml:7:17: error: reservations.1.ip-address: invalid value \"10.0.0.300\": want an IPv4 address",
+				"reservations.yaml:9:17: error: reservations.2.hw-address: invalid value \"zz:00:00:00:00:03\": want a MAC address: aa:bb:cc:dd:ee:ff, AA-BB-CC-DD-EE-FF or aabb.ccdd.eeff",
+				"reservations.yaml:10:5: error: unknown field \"colour\"",
 			}},
 	}
 	for _, c := range cases {

@@ -1,0 +1,141 @@
+package diff
+
+import (
+	"net/netip"
+
+	"github.com/keaops/keaops/internal/model"
+)
+
+// What the model grew for real configurations: shared networks, settings,
+// the escape hatch and global reservations, compared as Kea uses them.
+
+// settings compares the settings of one scope as Kea ends up with them
+// (model.SettingLines): restating a default or an inherited value is no
+// change.
+func (d *differ) settings(base Change, hBase, wBase map[string]any, hValid, wValid int64, have, want []model.Settings, pos model.Pos) {
+	h := model.SettingLines(hBase, hValid, have...)
+	w := model.SettingLines(wBase, wValid, want...)
+	keys := map[string]bool{}
+	for k := range h {
+		keys[k] = true
+	}
+	for k := range w {
+		keys[k] = true
+	}
+	for _, k := range model.SortedKeys(keys) {
+		p := pos
+		if len(want) > 0 {
+			if s, ok := want[len(want)-1][k]; ok {
+				p = s.Pos
+			}
+		}
+		d.field(base, k, h[k], w[k], p)
+	}
+}
+
+// raw compares a scope's escape hatch key by key.
+func (d *differ) raw(base Change, have, want model.Raw) {
+	keys := map[string]bool{}
+	for k := range have.Fields {
+		keys[k] = true
+	}
+	for k := range want.Fields {
+		keys[k] = true
+	}
+	for _, k := range model.SortedKeys(keys) {
+		d.field(base, "kea."+k, have.KeyText(k), want.KeyText(k), want.Pos)
+	}
+}
+
+// globalSettings are a site's global values over which shared networks
+// are compared.
+func globalSettings(s *model.Site) map[string]any {
+	out := map[string]any{}
+	for k, v := range s.Settings {
+		out[k] = v.Value
+	}
+	return out
+}
+
+func (d *differ) networks(have, want *model.Site) {
+	byName(have.Networks, want.Networks, func(n *model.SharedNetwork) string { return n.Name },
+		func(w *model.SharedNetwork) {
+			d.add(Change{Op: Add, Kind: "network", What: "shared network " + w.Name, Pos: w.Pos})
+		},
+		func(o, w *model.SharedNetwork) {
+			base := Change{Kind: "network", What: "shared network " + w.Name}
+			d.field(base, "interface", o.Interface, w.Interface, w.Pos)
+			d.field(base, "relay", addrs(o.Relay), addrs(w.Relay), w.Pos)
+			d.field(base, "client-class", o.ClientClass, w.ClientClass, w.Pos)
+			d.field(base, "comment", o.Comment, w.Comment, w.Pos)
+			d.lifetimes(base, o.Lifetimes, w.Lifetimes, have.Defaults.Lifetimes, want.Defaults.Lifetimes, w.Pos)
+			d.options(base, o.Options, w.Options, w.Pos)
+			d.settings(base, globalSettings(have), globalSettings(want),
+				model.Valid(o.Lifetimes, have.Defaults.Lifetimes), model.Valid(w.Lifetimes, want.Defaults.Lifetimes),
+				[]model.Settings{o.Settings}, []model.Settings{w.Settings}, w.Pos)
+			d.raw(base, o.Raw, w.Raw)
+		},
+		func(o *model.SharedNetwork) { d.add(Change{Op: Remove, Kind: "network", What: "shared network " + o.Name}) })
+}
+
+// subnetSettings compares what a subnet's own and its network's settings
+// make of it, over the reservation flags keaops derives for it.
+func (d *differ) subnetSettings(base Change, have, want *model.Site, o, w *model.Subnet, hRes, wRes map[resKey]*model.Reservation) {
+	chain := func(s *model.Site, sn *model.Subnet) []model.Settings {
+		var c []model.Settings
+		if n := s.Network(sn.Network); n != nil {
+			c = append(c, n.Settings)
+		}
+		return append(c, sn.Settings)
+	}
+	list := func(m map[resKey]*model.Reservation) []*model.Reservation {
+		out := make([]*model.Reservation, 0, len(m))
+		for _, r := range m {
+			out = append(out, r)
+		}
+		return out
+	}
+	d.settings(base, model.SubnetBase(have, o, list(hRes)), model.SubnetBase(want, w, list(wRes)),
+		model.Valid(o.Lifetimes, have.Inherited(o)), model.Valid(w.Lifetimes, want.Inherited(w)), chain(have, o), chain(want, w), w.Pos)
+	d.field(base, "shared-network", o.Network, w.Network, w.NetworkPos)
+	d.raw(base, o.Raw, w.Raw)
+}
+
+// globalReservations compares Kea's global reservations.
+func (d *differ) globalReservations(have, want *model.Site) {
+	d.reservations(globalHosts(have), globalHosts(want), &model.Subnet{Name: "global"})
+}
+
+func globalHosts(s *model.Site) map[resKey]*model.Reservation {
+	out := map[resKey]*model.Reservation{}
+	for _, r := range s.Reservations {
+		if r.Global {
+			kind, id := r.Identifier()
+			out[resKey{kind, id}] = r
+		}
+	}
+	return out
+}
+
+// reservationExtras compares what reservations grew: settings, raw.
+func (d *differ) reservationExtras(base Change, o, w *model.Reservation) {
+	d.settings(base, nil, nil, 0, 0, []model.Settings{o.Settings}, []model.Settings{w.Settings}, w.Pos)
+	d.raw(base, o.Raw, w.Raw)
+}
+
+// optionKey is an option's identity in its scope: its space and name.
+func optionKey(o *model.Option) string {
+	if o.Space != "" {
+		return o.Space + "/" + o.Name
+	}
+	return o.Name
+}
+
+// ipText is a reservation's address, "(none)" for one without.
+func ipText(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
+}
+
