@@ -101,6 +101,9 @@ func sharedParts(s *model.Site, r rules) shared {
 	sh := shared{globals: map[string]any{}, fingerprint: global, clash: &clashes{}}
 	lifetimes(sh.globals, s.Defaults.Lifetimes)
 	settings(sh.globals, s.Settings)
+	if d := optionDefs(s.OptionDefs); d != nil {
+		sh.globals["option-def"] = d
+	}
 	if o := optionData(s.Defaults.Options); o != nil {
 		sh.globals["option-data"] = o
 	}
@@ -200,14 +203,19 @@ func optionData(opts []*model.Option) []any {
 		return nil
 	}
 	sorted := slices.Clone(opts)
-	slices.SortStableFunc(sorted, func(a, b *model.Option) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortStableFunc(sorted, func(a, b *model.Option) int { return strings.Compare(a.Key(), b.Key()) })
 	out := make([]any, 0, len(sorted))
 	for _, o := range sorted {
 		values := make([]string, len(o.Values))
 		for i, v := range o.Values {
 			values[i] = strings.TrimSpace(v)
 		}
-		m := map[string]any{"name": o.Name, "data": strings.Join(values, ", ")}
+		m := map[string]any{"data": strings.Join(values, ", ")}
+		if o.Name != "" {
+			m["name"] = o.Name
+		} else {
+			m["code"] = o.Code
+		}
 		if o.Space != "" {
 			m["space"] = o.Space
 		}

@@ -1,6 +1,7 @@
 package kea
 
 import (
+	"cmp"
 	"net/netip"
 	"slices"
 	"strings"
@@ -100,4 +101,34 @@ func reservation(c *clashes, rv *model.Reservation) map[string]any {
 	}
 	c.mergeRaw(m, rv.Raw, "reservation "+kind+" "+id)
 	return m
+}
+
+// optionDefs renders the site's option definitions, sorted by space and
+// code; nil when there are none.
+func optionDefs(defs []*model.OptionDef) []any {
+	if len(defs) == 0 {
+		return nil
+	}
+	sorted := slices.Clone(defs)
+	slices.SortStableFunc(sorted, func(a, b *model.OptionDef) int {
+		return cmp.Or(strings.Compare(a.Space, b.Space), cmp.Compare(a.Code, b.Code))
+	})
+	out := make([]any, len(sorted))
+	for i, d := range sorted {
+		m := map[string]any{"name": d.Name, "code": d.Code, "type": d.Type}
+		if d.Space != "" {
+			m["space"] = d.Space
+		}
+		if d.RecordTypes != "" {
+			m["record-types"] = d.RecordTypes
+		}
+		if d.Array {
+			m["array"] = true
+		}
+		if d.Encapsulate != "" {
+			m["encapsulate"] = d.Encapsulate
+		}
+		out[i] = m
+	}
+	return out
 }

@@ -173,7 +173,7 @@ func (d *differ) lifetimes(base Change, have, want, haveG, wantG model.Lifetimes
 func optionMap(opts []*model.Option) map[string]*model.Option {
 	m := make(map[string]*model.Option, len(opts))
 	for _, o := range opts {
-		m[optionKey(o)] = o
+		m[o.Key()] = o
 	}
 	return m
 }

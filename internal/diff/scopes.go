@@ -123,14 +123,6 @@ func (d *differ) reservationExtras(base Change, o, w *model.Reservation) {
 	d.raw(base, o.Raw, w.Raw)
 }
 
-// optionKey is an option's identity in its scope: its space and name.
-func optionKey(o *model.Option) string {
-	if o.Space != "" {
-		return o.Space + "/" + o.Name
-	}
-	return o.Name
-}
-
 // ipText is a reservation's address, "(none)" for one without.
 func ipText(a netip.Addr) string {
 	if !a.IsValid() {

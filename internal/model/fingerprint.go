@@ -160,10 +160,7 @@ func (f *fingerprinter) options(scope string, opts []*Option) {
 		for i, v := range o.Values {
 			vals[i] = strings.TrimSpace(v)
 		}
-		name := o.Name
-		if o.Space != "" {
-			name = o.Space + "/" + o.Name
-		}
+		name := o.Key()
 		f.add("%s option %s=%s always=%v never=%v", scope, name, strings.Join(vals, ","), o.AlwaysSend, o.NeverSend)
 	}
 }

@@ -62,6 +62,9 @@ const (
 	KindString
 	KindIPv4
 	KindList
+	// KindMap is an object of scalars over a default object: a scope
+	// gives the keys it changes, and means the whole.
+	KindMap
 )
 
 // SettingDef is one parameter keaops models as a setting.
@@ -127,6 +130,15 @@ var SettingDefs = []SettingDef{
 	{Key: "ddns-ttl-percent", Kind: KindFloat, Scopes: Networks, Since: Version{2, 6}},
 	{Key: "hostname-char-set", Kind: KindString, Scopes: Networks, Default: "[^A-Za-z0-9.-]"},
 	{Key: "hostname-char-replacement", Kind: KindString, Scopes: Networks, Default: ""},
+	{Key: "expired-leases-processing", Kind: KindMap, Scopes: ScopeGlobal, Default: map[string]any{
+		"flush-reclaimed-timer-wait-time": int64(25), "hold-reclaimed-time": int64(3600), "max-reclaim-leases": int64(100),
+		"max-reclaim-time": int64(250), "reclaim-timer-wait-time": int64(10), "unwarned-reclaim-cycles": int64(5)}},
+	{Key: "dhcp-queue-control", Kind: KindMap, Scopes: ScopeGlobal, Default: map[string]any{
+		"capacity": int64(64), "enable-queue": false, "queue-type": "kea-ring4"}},
+	// The connection to kea-dhcp-ddns (D2), which sends the DNS updates.
+	{Key: "dhcp-ddns", Kind: KindMap, Scopes: ScopeGlobal, Default: map[string]any{
+		"enable-updates": false, "max-queue-size": int64(1024), "ncr-format": "JSON", "ncr-protocol": "UDP",
+		"sender-ip": "0.0.0.0", "sender-port": int64(0), "server-ip": "127.0.0.1", "server-port": int64(53001)}},
 }
 
 var settingIndex = func() map[string]int {
@@ -292,6 +304,37 @@ func (d SettingDef) Value(v any) (any, error) {
 				return s, nil
 			}
 		}
+	case KindMap:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return bad()
+		}
+		def, _ := d.Default.(map[string]any)
+		out := make(map[string]any, len(def))
+		for k, dv := range def {
+			out[k] = dv
+		}
+		for _, k := range SortedKeys(m) {
+			dv, known := def[k]
+			if !known {
+				return nil, fmt.Errorf("%s: %s is not one of its keys (%s)", d.Key, k, strings.Join(SortedKeys(def), ", "))
+			}
+			var want Kind
+			switch dv.(type) {
+			case bool:
+				want = KindBool
+			case int64:
+				want = KindInt
+			default:
+				want = KindString
+			}
+			x, err := SettingDef{Key: d.Key + "." + k, Kind: want}.Value(m[k])
+			if err != nil {
+				return nil, err
+			}
+			out[k] = x
+		}
+		return out, nil
 	case KindList:
 		switch x := v.(type) {
 		case []string:
@@ -312,5 +355,5 @@ func (d SettingDef) Value(v any) (any, error) {
 }
 
 func (k Kind) String() string {
-	return [...]string{"true or false", "a whole number", "a number", "a string", "an IPv4 address", "a list of strings"}[k]
+	return [...]string{"true or false", "a whole number", "a number", "a string", "an IPv4 address", "a list of strings", "an object"}[k]
 }

@@ -83,7 +83,8 @@ var dhcp4Options = map[string]optDef{
 	"netinfo-server-address": {112, tIPv4, true}, "netinfo-server-tag": {113, tString, false},
 	"v4-captive-portal": {114, tString, false}, "auto-config": {116, tUint8, false},
 	"name-service-search": {117, tUint16, true}, "subnet-selection": {118, tIPv4, false},
-	"domain-search": {119, tFQDN, true}, "vivco-suboptions": {124, tRecord, false},
+	"domain-search": {119, tFQDN, true}, "classless-static-route": {121, tRecord, true},
+	"vivco-suboptions": {124, tRecord, false},
 	"vivso-suboptions": {125, tUint32, false}, "pana-agent": {136, tIPv4, true},
 	"v4-lost": {137, tFQDN, false}, "capwap-ac-v4": {138, tIPv4, true},
 	"sip-ua-cs-domains": {141, tFQDN, true}, "rdnss-selection": {146, tRecord, true},
@@ -100,39 +101,39 @@ var computedOptions = map[string]string{
 	"dhcp-server-identifier": "Kea sets the server identifier per interface",
 }
 
-// checkOption reports an unknown option name or a value that Kea would
-// not parse as the option's type.
-func checkOption(o *model.Option, report func(model.Finding)) {
-	def, ok := dhcp4Options[o.Name]
-	if !ok {
-		msg := fmt.Sprintf("unknown DHCPv4 option %q", o.Name)
-		if s := closest(o.Name); s != "" {
-			msg += fmt.Sprintf(" (did you mean %q?)", s)
-		}
-		report(model.Errorf(o.Pos, "option", "%s", msg))
+// checkOption reports an option Kea does not know (by the site's
+// definitions and the target version's standard table) or a value that
+// Kea would not parse as the option's type.
+func checkOption(o *model.Option, set optionSet, report func(model.Finding)) {
+	def, name, err := set.lookup(o)
+	if err != nil {
+		report(model.Errorf(o.Pos, "option", "%v", err))
 		return
 	}
-	if hint, ok := computedOptions[o.Name]; ok {
-		report(model.Warnf(o.Pos, "option", "option %q is computed by Kea: %s", o.Name, hint))
+	label := o.Label()
+	if hint, ok := computedOptions[name]; ok && o.Space == "" {
+		report(model.Warnf(o.Pos, "option", "option %q is computed by Kea: %s", label, hint))
 	}
 	if len(o.Values) == 0 || len(o.Values) == 1 && strings.TrimSpace(o.Values[0]) == "" {
-		report(model.Errorf(o.Pos, "option", "option %q has no value", o.Name))
+		if def.typ != tBinary && def.typ != tRecord || o.Space == "" && o.Name != "vendor-encapsulated-options" {
+			report(model.Errorf(o.Pos, "option", "option %q has no value", label))
+		}
 		return
 	}
 	if o.CSVFormat != nil && !*o.CSVFormat {
 		// Raw bytes whatever the type, in hex.
 		if err := checkHex(strings.Join(o.Values, ",")); err != nil {
-			report(model.Errorf(o.Pos, "option", "option %q (csv-format: false): %v", o.Name, err))
+			report(model.Errorf(o.Pos, "option", "option %q (csv-format: false): %v", label, err))
 		}
 		return
 	}
 	if len(o.Values) > 1 && !def.array && def.typ != tRecord {
-		report(model.Errorf(o.Pos, "option", "option %q takes one value, not a list of %d", o.Name, len(o.Values)))
+		report(model.Errorf(o.Pos, "option", "option %q takes one value, not a list of %d", label, len(o.Values)))
 		return
 	}
 	for _, v := range o.Values {
 		if err := checkValue(def.typ, strings.TrimSpace(v)); err != nil {
-			report(model.Errorf(o.Pos, "option", "option %q: value %q %v", o.Name, v, err))
+			report(model.Errorf(o.Pos, "option", "option %q: value %q %v", label, v, err))
 			return
 		}
 	}

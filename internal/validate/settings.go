@@ -14,7 +14,8 @@ import (
 // value of its type; a subnet's routers are inside the subnet and outside
 // its pools.
 func checkOptions(s *model.Site, _ []int, report func(model.Finding)) {
-	s.EachOption(func(o *model.Option) { checkOption(o, report) })
+	set := checkOptionDefs(s, report)
+	s.EachOption(func(o *model.Option) { checkOption(o, set, report) })
 	for _, sn := range s.Subnets {
 		checkGateway(sn, report)
 	}
@@ -128,7 +129,9 @@ func checkClasses(s *model.Site, _ []int, report func(model.Finding)) {
 			report(model.Errorf(c.Pos, "client-class", "client class %q is already defined at %s", c.Name, prev.Pos))
 			continue
 		}
-		if builtinClass(c.Name) {
+		// A VENDOR_CLASS_ class is Kea's to assign, but defining one is how
+		// options reach the clients in it.
+		if builtinClass(c.Name) && !strings.HasPrefix(c.Name, "VENDOR_CLASS_") {
 			report(model.Errorf(c.Pos, "client-class", "client class %q is built into Kea and cannot be redefined", c.Name))
 		}
 		defined[c.Name] = c

@@ -57,6 +57,7 @@ func (r *reader) site(g *obj) *model.Site {
 	s := &model.Site{Pos: pos, HA: model.HA{Mode: model.HANone}, Recorded: r.record(g)}
 	s.Defaults = model.Defaults{Lifetimes: r.lifetimes(g), Options: r.options(g)}
 	s.Settings = r.settings(g, model.ScopeGlobal, model.Valid(s.Defaults.Lifetimes, model.Lifetimes{}))
+	s.OptionDefs = r.optionDefs(g)
 	for _, c := range g.list("client-classes") {
 		s.Classes = append(s.Classes, r.class(c))
 	}

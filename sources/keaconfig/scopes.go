@@ -2,8 +2,7 @@ package keaconfig
 
 import (
 	"net/netip"
-	"strconv"
-	"strings"
+		"strings"
 
 	"github.com/keaops/keaops/internal/model"
 )
@@ -220,12 +219,10 @@ func (r *reader) options(o *obj) []*model.Option {
 	var out []*model.Option
 	for _, oc := range o.list("option-data") {
 		oc.claimed = true
-		name := oc.str("name")
-		code := oc.intp("code")
-		if name == "" && code != nil {
-			name = "option-" + strconv.FormatInt(*code, 10)
+		opt := &model.Option{Name: oc.str("name"), AlwaysSend: oc.flag("always-send"), NeverSend: oc.flag("never-send"), CSVFormat: oc.boolp("csv-format"), Pos: r.pos}
+		if code := oc.intp("code"); code != nil && opt.Name == "" {
+			opt.Code = int(*code)
 		}
-		opt := &model.Option{Name: name, AlwaysSend: oc.flag("always-send"), NeverSend: oc.flag("never-send"), CSVFormat: oc.boolp("csv-format"), Pos: r.pos}
 		if sp := oc.str("space"); sp != "dhcp4" {
 			opt.Space = sp
 		}
@@ -292,6 +289,23 @@ func (r *reader) settings(o *obj, scope model.Scope, valid int64, outer ...model
 			out = model.Settings{}
 		}
 		out[d.Key] = model.Setting{Value: v, Pos: r.pos}
+	}
+	return out
+}
+
+func (r *reader) optionDefs(o *obj) []*model.OptionDef {
+	var out []*model.OptionDef
+	for _, d := range o.list("option-def") {
+		def := &model.OptionDef{Name: d.str("name"), Space: d.str("space"), Type: d.str("type"), RecordTypes: d.str("record-types"),
+			Array: d.flag("array"), Encapsulate: d.str("encapsulate"), Pos: r.pos}
+		if def.Space == "dhcp4" {
+			def.Space = ""
+		}
+		if c := d.intp("code"); c != nil {
+			def.Code = int(*c)
+		}
+		out = append(out, def)
+		d.report("option-def")
 	}
 	return out
 }

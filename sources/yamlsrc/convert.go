@@ -237,6 +237,7 @@ func (l *loader) site(file string, root *yaml.Node) *model.Site {
 		s.Settings = l.settings(d, model.ScopeGlobal)
 	}
 	s.Raw = l.raw(r)
+	s.OptionDefs = l.optionDefs(r)
 	if cl := r.get("client-classes"); cl != nil && cl.Kind == yaml.SequenceNode {
 		for _, c := range cl.Content {
 			if l.bad[c] || c.Kind != yaml.MappingNode {

@@ -37,13 +37,19 @@ func (l *loader) settings(r rec, scope model.Scope) model.Settings {
 }
 
 // plainValue is a YAML value as Go's: bool, int64, float64, string, or a
-// list of them (settings take nothing deeper).
+// list or map of them.
 func plainValue(n *yaml.Node) any {
 	switch n.Kind {
 	case yaml.SequenceNode:
 		out := make([]any, len(n.Content))
 		for i, c := range n.Content {
 			out[i] = plainValue(c)
+		}
+		return out
+	case yaml.MappingNode:
+		out := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			out[n.Content[i].Value] = plainValue(n.Content[i+1])
 		}
 		return out
 	case yaml.ScalarNode:
@@ -94,6 +100,12 @@ func (l *loader) rawValue(r rec, n *yaml.Node, path string) any {
 			k, v := n.Content[i].Value, n.Content[i+1]
 			if secretKeys[k] && v.Kind == yaml.ScalarNode && v.Value != "" {
 				l.add(model.Errorf(r.pos(v), "secret", "%s.%s is a secret written literally: give it as {env: NAME} or {file: /path}, resolved when keaops applies the config", path, k))
+				continue
+			}
+			if (v.Kind == yaml.SequenceNode || v.Kind == yaml.MappingNode) && len(v.Content) == 0 {
+				// Kea reads an empty list or object as nothing; kept, it
+				// would never read back and look like drift forever.
+				l.add(model.Warnf(r.pos(v), "kea", "%s.%s is empty and means nothing to Kea: left out", path, k))
 				continue
 			}
 			m[k] = l.rawValue(r, v, path+"."+k)
@@ -200,4 +212,31 @@ func (l *loader) identifier(r rec, res *model.Reservation) bool {
 		l.add(model.Errorf(res.IDPos, "reservation", "%s are all set: Kea matches a reservation on one identifier, keep one", strings.Join(set, ", ")))
 	}
 	return false
+}
+
+func (l *loader) optionDefs(r rec) []*model.OptionDef {
+	list := r.get("option-def")
+	if list == nil || list.Kind != yaml.SequenceNode {
+		return nil
+	}
+	var out []*model.OptionDef
+	for _, m := range list.Content {
+		if l.bad[m] || m.Kind != yaml.MappingNode {
+			continue
+		}
+		dr := rec{file: r.file, m: m}
+		d := &model.OptionDef{Name: dr.str("name"), Space: dr.str("space"), Type: dr.str("type"), RecordTypes: dr.str("record-types"),
+			Encapsulate: dr.str("encapsulate"), Pos: dr.pos(m)}
+		if d.Space == "dhcp4" {
+			d.Space = ""
+		}
+		if c := dr.intp("code"); c != nil {
+			d.Code = int(c.Value)
+		}
+		if b := dr.boolp("array"); b != nil {
+			d.Array = *b
+		}
+		out = append(out, d)
+	}
+	return out
 }
