@@ -336,7 +336,7 @@ func dhcp4Config(s *model.Site, r rules, n *model.Node, sh shared) map[string]an
 		"interfaces-config": map[string]any{"interfaces": ifaces},
 		"lease-database":    leaseDB(s, p),
 		"subnet4":           sh.subnets,
-		"multi-threading": coreMT(s),
+		"multi-threading":   coreMT(s),
 		// Re-check leases against their subnet on load and fix what an id
 		// change broke, instead of only warning.
 		"sanity-checks": map[string]any{"lease-checks": "fix"},

@@ -75,7 +75,9 @@ func (d *differ) networks(have, want *model.Site) {
 				[]model.Settings{o.Settings}, []model.Settings{w.Settings}, w.Pos)
 			d.raw(base, o.Raw, w.Raw)
 		},
-		func(o *model.SharedNetwork) { d.add(Change{Op: Remove, Kind: "network", What: "shared network " + o.Name}) })
+		func(o *model.SharedNetwork) {
+			d.add(Change{Op: Remove, Kind: "network", What: "shared network " + o.Name})
+		})
 }
 
 // subnetSettings compares what a subnet's own and its network's settings
@@ -130,4 +132,3 @@ func ipText(a netip.Addr) string {
 	}
 	return a.String()
 }
-

@@ -2,7 +2,7 @@ package keaconfig
 
 import (
 	"net/netip"
-		"strings"
+	"strings"
 
 	"github.com/keaops/keaops/internal/model"
 )
