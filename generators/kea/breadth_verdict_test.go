@@ -100,6 +100,21 @@ subnets:
     kea: {"4o6-interface": eth9}
     pools: [{range: 10.1.0.10-10.1.0.20, kea: {user-context: {rack: 3}}}]
 `, reservations: "reservations:\n  - {hw-address: \"02:00:00:00:00:03\", ip-address: 10.1.0.3, kea: {user-context: {asset: 7}}}\n"},
+	{name: "loggers, hook libraries and host databases", site: `loggers:
+  - name: kea-dhcp4
+    severity: DEBUG
+    debuglevel: 40
+    output-options: [{output: stdout, pattern: "%d %m\\n"}]
+  - {name: kea-dhcp4.leases, severity: INFO, output-options: [{output: /var/log/kea/leases.log, maxver: 4, maxsize: 2048000, flush: false}]}
+hooks-libraries:
+  - {library: libdhcp_stat_cmds.so}
+  - library: libdhcp_flex_option.so
+    parameters: {options: [{code: 67, add: "ifelse(option[host-name].exists,concat(option[host-name].text,'.boot'),'')"}]}
+hosts-databases:
+  - {type: postgresql, name: kea, host: 127.0.0.1, user: kea, password: {env: KEA_HOSTS_DB}, kea: {connect-timeout: 5, readonly: true}}
+lease-database: {type: memfile, lfc-interval: 1800, kea: {max-row-errors: 10}}
+`},
+	{name: "a hook library keaops loads itself", site: "hooks-libraries:\n  - {library: libdhcp_lease_cmds.so}\n", keaopsOnly: true},
 	{name: "a raw key the model owns", subnets: "subnets:\n  - {name: A, prefix: 10.1.0.0/24, kea: {valid-lifetime: 600}}\n", keaopsOnly: true},
 	{name: "raw that clashes with the render", subnets: "subnets:\n  - {name: A, prefix: 10.1.0.0/24, kea: {user-context: {name: other}}}\n", keaopsOnly: true},
 	{name: "a literal secret in raw", site: "kea:\n  hosts-database: {type: postgresql, name: kea, user: kea, password: hunter2}\n", keaopsOnly: true},

@@ -40,6 +40,12 @@ func TestCheck(t *testing.T) {
 				"keaops.yaml:7:7: error: node n1: lease file /srv/kea/leases.csv is not in /var/lib/kea, the only directory Kea 2.6 opens lease files in: move it there, or declare the directory the node's Kea was started with (kea-env: {KEA_DHCP_DATA_DIR: /srv/kea})",
 				"keaops.yaml:8:7: error: node n1: log file /var/log/kea/sub/kea.log is not in /var/log/kea, the only directory Kea 2.6 opens log files in: move it there, or declare the directory the node's Kea was started with (kea-env: {KEA_LOG_FILE_DIR: /var/log/kea/sub})",
 			}},
+		{name: "a logger's file outside Kea's log directory",
+			site:    "kea-version: \"3.0\"\nnodes:\n  - {name: n1, control-url: \"http://127.0.0.1:8001/\"}\nloggers:\n  - {name: kea-dhcp4, severity: INFO, output-options: [{output: /tmp/kea.log}, {output: stdout}]}\n",
+			subnets: "subnets:\n  - {name: A, prefix: 10.1.0.0/24}\n",
+			want: []string{
+				"keaops.yaml:5:5: error: node n1: log file /tmp/kea.log is not in /var/log/kea, the only directory Kea 3.0 opens log files in: move it there, or declare the directory the node's Kea was started with (kea-env: {KEA_LOG_FILE_DIR: /tmp})",
+			}},
 		{name: "paths in the directories the node declares",
 			site:    "kea-version: \"3.0\"\nnodes:\n  - name: n1\n    control-url: \"http://127.0.0.1:8001/\"\n    paths: {control-socket: /tmp/k/kea4.sock, lease-file: /srv/kea/leases.csv, log-file: /var/log/kea/k.log}\n    kea-env: {KEA_CONTROL_SOCKET_DIR: /tmp/k, KEA_DHCP_DATA_DIR: /srv/kea/}\n",
 			subnets: "subnets:\n  - {name: A, prefix: 10.1.0.0/24}\n"},

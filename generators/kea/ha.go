@@ -16,13 +16,11 @@ func hooksLibraries(s *model.Site, r rules, n *model.Node, p model.NodePaths) []
 	var hooks []any
 	lib := func(name string) string { return strings.TrimSuffix(p.HooksDir, "/") + "/" + name }
 	if r.dbHooks {
-		switch s.LeaseDB.Type {
-		case "mysql":
-			hooks = append(hooks, map[string]any{"library": lib("libdhcp_mysql.so")})
-		case "postgresql":
-			hooks = append(hooks, map[string]any{"library": lib("libdhcp_pgsql.so")})
+		for _, t := range dbTypes(s) {
+			hooks = append(hooks, map[string]any{"library": lib(map[string]string{"mysql": "libdhcp_mysql.so", "postgresql": "libdhcp_pgsql.so"}[t])})
 		}
 	}
+	hooks = append(hooks, siteHooks(s, p)...)
 	// Live changes (package plan): reservations through host_cmds,
 	// subnets through subnet_cmds.
 	for _, h := range slices.Sorted(slices.Values(n.Hooks)) {

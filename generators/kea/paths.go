@@ -2,6 +2,7 @@ package kea
 
 import (
 	"path/filepath"
+	"strings"
 
 	"github.com/keaops/keaops/internal/model"
 )
@@ -47,6 +48,15 @@ func checkPaths(s *model.Site, report func(model.Finding)) {
 		if s.LeaseDB.Type == "" || s.LeaseDB.Type == "memfile" {
 			check("lease file", p.LeaseFile, p.LeaseFilePos, dirs.Data, defaultDataDir, "KEA_DHCP_DATA_DIR")
 		}
-		check("log file", p.LogFile, p.LogFilePos, dirs.Log, defaultLogDir, "KEA_LOG_FILE_DIR") // the schema takes files only
+		if len(s.Loggers) == 0 {
+			check("log file", p.LogFile, p.LogFilePos, dirs.Log, defaultLogDir, "KEA_LOG_FILE_DIR") // the schema takes files only
+		}
+		for _, l := range s.Loggers {
+			for _, o := range l.Outputs {
+				if strings.HasPrefix(o.Output, "/") {
+					check("log file", o.Output, l.Pos, dirs.Log, defaultLogDir, "KEA_LOG_FILE_DIR")
+				}
+			}
+		}
 	}
 }

@@ -334,7 +334,7 @@ func dhcp4Config(s *model.Site, r rules, n *model.Node, sh shared) map[string]an
 	}
 	m := map[string]any{
 		"interfaces-config": map[string]any{"interfaces": ifaces},
-		"lease-database":    leaseDB(s, p),
+		"lease-database":    leaseDB(sh.clash, s, p),
 		"subnet4":           sh.subnets,
 		"multi-threading":   coreMT(s),
 		// Re-check leases against their subnet on load and fix what an id
@@ -347,12 +347,9 @@ func dhcp4Config(s *model.Site, r rules, n *model.Node, sh shared) map[string]an
 	if len(sh.networks) > 0 {
 		m["shared-networks"] = sh.networks
 	}
-	// keaops's logger, unless the site gives loggers of its own.
-	if _, own := s.Raw.Fields["loggers"]; !own {
-		m["loggers"] = []any{map[string]any{
-			"name": "kea-dhcp4", "severity": "INFO",
-			r.outputOptions: []any{map[string]any{"output": p.LogFile}},
-		}}
+	m["loggers"] = loggers(s, r, p)
+	if dbs := hostsDBs(sh.clash, s); dbs != nil {
+		m["hosts-databases"] = dbs
 	}
 	if len(sh.classes) > 0 {
 		m["client-classes"] = sh.classes
@@ -388,28 +385,6 @@ func coreMT(s *model.Site) map[string]any {
 		if mt.PacketQueueSize > 0 {
 			m["packet-queue-size"] = mt.PacketQueueSize
 		}
-	}
-	return m
-}
-
-func leaseDB(s *model.Site, p model.NodePaths) map[string]any {
-	db := s.LeaseDB
-	if db.Type == "" || db.Type == "memfile" {
-		m := map[string]any{"type": "memfile", "persist": true, "name": p.LeaseFile}
-		if db.Persist != nil {
-			m["persist"] = *db.Persist
-		}
-		if db.LFCInterval != nil {
-			m["lfc-interval"] = db.LFCInterval.Value
-		}
-		return m
-	}
-	m := map[string]any{"type": db.Type, "name": db.Name, "host": db.Host, "user": db.User}
-	if db.Port != 0 {
-		m["port"] = db.Port
-	}
-	if db.Password != nil {
-		m["password"] = secretOf(db.Password)
 	}
 	return m
 }

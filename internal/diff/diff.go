@@ -225,6 +225,7 @@ func (d *differ) globals(have, want *model.Site) {
 	valid := func(s *model.Site) int64 { return model.Valid(s.Defaults.Lifetimes, model.Lifetimes{}) }
 	d.settings(base, nil, nil, valid(have), valid(want), []model.Settings{have.Settings}, []model.Settings{want.Settings}, want.Pos)
 	d.raw(base, have.Raw, want.Raw)
+	d.server(base, have, want)
 }
 
 // byName walks two lists matched by name: added (only in want), both, and

@@ -33,6 +33,7 @@ func Local(have, want *model.Site, node string) []Change {
 	d.field(base, "lease-database user", hd.User, wd.User, model.Pos{})
 	d.field(base, "lease-database persist", boolStr(hd.Persist), boolStr(wd.Persist), model.Pos{})
 	d.field(base, "lease-database lfc-interval", intStr(hd.LFCInterval), intStr(wd.LFCInterval), model.Pos{})
+	d.raw(Change{Kind: "node", What: "node " + node + " lease-database"}, hd.Raw, wd.Raw)
 	return d.out
 }
 

@@ -1,7 +1,10 @@
 package diff
 
 import (
+	"fmt"
 	"net/netip"
+	"slices"
+	"strings"
 
 	"github.com/keaops/keaops/internal/model"
 )
@@ -131,4 +134,23 @@ func ipText(a netip.Addr) string {
 		return ""
 	}
 	return a.String()
+}
+
+// server compares what the servers run beside DHCP: option definitions,
+// loggers, hook libraries, host databases.
+func (d *differ) server(base Change, have, want *model.Site) {
+	defs := func(s *model.Site) string {
+		lines := make([]string, len(s.OptionDefs))
+		for i, o := range s.OptionDefs {
+			lines[i] = fmt.Sprintf("%s %s/%d %s", o.Name, o.Space, o.Code, o.Type)
+		}
+		slices.Sort(lines)
+		return strings.Join(lines, "; ")
+	}
+	d.field(base, "option-def", defs(have), defs(want), want.Pos)
+	hl, hh, hd := model.ServerText(have)
+	wl, wh, wd := model.ServerText(want)
+	d.field(base, "loggers", hl, wl, want.Pos)
+	d.field(base, "hooks-libraries", hh, wh, want.Pos)
+	d.field(base, "hosts-databases", hd, wd, want.Pos)
 }

@@ -78,6 +78,15 @@ func Fingerprints(s *Site) (global string, subnets []string) {
 			f.reservation(&Subnet{}, r)
 		}
 	}
+	for _, d := range s.OptionDefs {
+		f.add("option-def %s/%d name=%s type=%s records=%q array=%v encapsulate=%q", d.Space, d.Code, d.Name, d.Type, d.RecordTypes, d.Array, d.Encapsulate)
+	}
+	loggers, hooks, hostsDBs := ServerText(s)
+	for _, l := range []struct{ what, text string }{{"loggers", loggers}, {"hooks", hooks}, {"hosts-databases", hostsDBs}} {
+		if l.text != "" {
+			f.add("%s %s", l.what, l.text)
+		}
+	}
 	global = f.sum()
 
 	placed := Place(s)

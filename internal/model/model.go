@@ -28,8 +28,14 @@ type Site struct {
 	// peers talking to each other's control agent.
 	ControlAuth *BasicAuth
 	LeaseDB     LeaseDB
-	Defaults    Defaults
-	Classes     []*ClientClass
+	// HostsDBs are databases Kea reads reservations from.
+	HostsDBs []*LeaseDB
+	// Loggers are the site's; none means keaops's own.
+	Loggers []*Logger
+	// Hooks are the hook libraries the site loads.
+	Hooks    []*Hook
+	Defaults Defaults
+	Classes  []*ClientClass
 	// OptionDefs are the site's option definitions.
 	OptionDefs []*OptionDef
 	// Settings are the global ones (see SettingDefs).
@@ -247,7 +253,7 @@ const (
 	SecretSuffix = "}"
 )
 
-// LeaseDB is Kea's lease database.
+// LeaseDB is Kea's lease database, or one of its host databases.
 type LeaseDB struct {
 	Type        string // memfile, mysql, postgresql
 	Persist     *bool
@@ -257,7 +263,9 @@ type LeaseDB struct {
 	Port        int
 	User        string
 	Password    *SecretRef
-	Pos         Pos
+	// Raw is what else the database takes (timeouts, TLS, readonly…).
+	Raw Raw
+	Pos Pos
 }
 
 // Defaults apply to every subnet unless the subnet overrides them.

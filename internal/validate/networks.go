@@ -79,7 +79,8 @@ func checkSettings(s *model.Site, _ []int, report func(model.Finding)) {
 // what the config does. Settings and lifetimes are owned wherever they
 // apply.
 var rawOwned = map[string][]string{
-	"global":         {"subnet4", "shared-networks", "reservations", "option-def", "valid-lifetime", "renew-timer", "rebind-timer"},
+	"global": {"subnet4", "shared-networks", "reservations", "option-def", "valid-lifetime", "renew-timer", "rebind-timer",
+		"lease-database", "hosts-database", "hosts-databases", "loggers", "hooks-libraries"},
 	"shared network": {"subnet4", "name", "valid-lifetime", "renew-timer", "rebind-timer", "interface", "relay", "client-class"},
 	"subnet":         {"id", "subnet", "pools", "reservations", "valid-lifetime", "renew-timer", "rebind-timer", "interface", "relay", "client-class"},
 	"pool":           {"pool", "client-class"},

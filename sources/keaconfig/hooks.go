@@ -38,10 +38,72 @@ func (r *reader) hooks(s *model.Site, self *model.Node, g *obj) {
 				extra.get("this-server-name")
 			}
 		default:
+			// The site's own: a library in the node's hooks directory by
+			// its file name, anywhere else by its path.
+			h.claimed = true
+			for k := range h.m {
+				h.get(k)
+			}
+			hook := &model.Hook{Library: name, Pos: r.pos}
+			if dir := path.Dir(name); dir != "." {
+				hook.Library = lib
+				if self.Paths.HooksDir == "" {
+					self.Paths.HooksDir = dir
+				} else if self.Paths.HooksDir != dir {
+					hook.Library = name
+				}
+			}
+			if p, ok := h.m["parameters"].(map[string]any); ok {
+				hook.Parameters, _ = secretsIn(p).(map[string]any)
+			}
+			s.Hooks = append(s.Hooks, hook)
 			continue
+		}
+		if dir := path.Dir(name); dir != "." && self.Paths.HooksDir == "" {
+			self.Paths.HooksDir = dir
 		}
 		h.report("hook")
 	}
+}
+
+// secretsIn turns keaops's secret placeholders in decoded JSON back into
+// the references they stand for.
+func secretsIn(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = secretsIn(e)
+		}
+		return m
+	case []any:
+		l := make([]any, len(x))
+		for i, e := range x {
+			l[i] = secretsIn(e)
+		}
+		return l
+	case string:
+		if ref := placeholderRef(x); ref != nil {
+			return ref
+		}
+	}
+	return v
+}
+
+// placeholderRef reads a secret placeholder, nil for any other text.
+func placeholderRef(v string) *model.SecretRef {
+	ref, ok := strings.CutPrefix(v, model.SecretPrefix)
+	ref, ok2 := strings.CutSuffix(ref, model.SecretSuffix)
+	kind, name, ok3 := strings.Cut(ref, ":")
+	switch {
+	case !ok || !ok2 || !ok3:
+		return nil
+	case kind == "env":
+		return &model.SecretRef{Env: name}
+	case kind == "file":
+		return &model.SecretRef{File: name}
+	}
+	return nil
 }
 
 func (r *reader) ha(s *model.Site, self *model.Node, ha *obj) {
@@ -99,7 +161,32 @@ func (r *reader) loggers(s *model.Site, self *model.Node, g *obj) {
 			}
 			self.Paths.LogFile = file
 			list[0].claimed = true
+			return
 		}
+	}
+	for _, lo := range list {
+		l := &model.Logger{Name: lo.str("name"), Severity: lo.str("severity"), Pos: r.pos}
+		if d := lo.intp("debuglevel"); d != nil {
+			l.DebugLevel = int(*d)
+		}
+		for _, key := range []string{"output_options", "output-options"} {
+			for _, oo := range lo.list(key) {
+				out := model.LogOutput{Output: oo.str("output"), Pattern: oo.str("pattern")}
+				if f := oo.boolp("flush"); f != nil && !*f {
+					out.Flush = f
+				}
+				if v := oo.intp("maxsize"); v != nil && jsonText(*v) != loggerOutputDefaults["maxsize"] {
+					out.MaxSize = v
+				}
+				if v := oo.intp("maxver"); v != nil && jsonText(*v) != loggerOutputDefaults["maxver"] {
+					out.MaxVer = v
+				}
+				l.Outputs = append(l.Outputs, out)
+				oo.report("logger output")
+			}
+		}
+		s.Loggers = append(s.Loggers, l)
+		lo.report("logger")
 	}
 }
 

@@ -115,7 +115,8 @@ func (r *reader) raw(o *obj, scope string) model.Raw {
 	if len(rest) == 0 {
 		return model.Raw{}
 	}
-	return model.Raw{Fields: rest, Pos: r.pos}
+	fields, _ := secretsIn(rest).(map[string]any)
+	return model.Raw{Fields: fields, Pos: r.pos}
 }
 
 // node reads the settings that belong to the server itself: interfaces,
@@ -141,6 +142,12 @@ func (r *reader) node(s *model.Site, g *obj) *model.Node {
 		cs.claimed = true
 	}
 	r.leaseDB(s, self, g.child("lease-database"))
+	if db := g.child("hosts-database"); len(db.m) > 0 {
+		s.HostsDBs = append(s.HostsDBs, r.sqlDB(db))
+	}
+	for _, db := range g.list("hosts-databases") {
+		s.HostsDBs = append(s.HostsDBs, r.sqlDB(db))
+	}
 	r.loggers(s, self, g)
 	return self
 }
@@ -159,19 +166,29 @@ func (r *reader) leaseDB(s *model.Site, self *model.Node, db *obj) {
 	} else {
 		s.LeaseDB.Name = db.str("name")
 	}
+	s.LeaseDB.Raw = r.raw(db, "global.lease-database")
+}
+
+// sqlDB reads a host database; what else it takes is its raw.
+func (r *reader) sqlDB(o *obj) *model.LeaseDB {
+	db := &model.LeaseDB{Type: o.str("type"), Name: o.str("name"), Host: o.str("host"), User: o.str("user"), Pos: r.pos}
+	if port := o.intp("port"); port != nil {
+		db.Port = int(*port)
+	}
+	if o.has("password") {
+		db.Password = r.secret(o, "password")
+	}
+	db.Raw = r.raw(o, "hosts-database")
+	return db
 }
 
 // secret reads a secret placeholder as its reference; a literal secret
 // is reported, never kept.
 func (r *reader) secret(o *obj, k string) *model.SecretRef {
 	v := o.str(k)
-	ref, ok := strings.CutPrefix(v, model.SecretPrefix)
-	ref, ok2 := strings.CutSuffix(ref, model.SecretSuffix)
-	if kind, name, ok3 := strings.Cut(ref, ":"); ok && ok2 && ok3 {
-		if kind == "env" {
-			return &model.SecretRef{Env: name, Pos: r.pos}
-		}
-		return &model.SecretRef{File: name, Pos: r.pos}
+	if ref := placeholderRef(v); ref != nil {
+		ref.Pos = r.pos
+		return ref
 	}
 	if v != "" {
 		r.p.unmodelled = append(r.p.unmodelled, o.path+"."+k+" = (a literal secret, not shown: keaops takes secrets as {env: …} or {file: …})")

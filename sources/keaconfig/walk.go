@@ -188,6 +188,9 @@ func (o *obj) rest(scope string) map[string]any {
 		switch {
 		case o.taken[k]:
 		case o.kids[k] != nil:
+			if o.kids[k].claimed {
+				continue // its reader kept what was left
+			}
 			if r := o.kids[k].rest(scope + "." + k); len(r) > 0 {
 				out[k] = r
 			}

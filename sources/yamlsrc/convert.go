@@ -227,10 +227,12 @@ func (l *loader) site(file string, root *yaml.Node) *model.Site {
 		s.LeaseDB.Host = db.str("host")
 		s.LeaseDB.User = db.str("user")
 		s.LeaseDB.Password = db.secret("password")
+		s.LeaseDB.Raw = l.raw(db)
 		if p := db.intp("port"); p != nil {
 			s.LeaseDB.Port = int(p.Value)
 		}
 	}
+	l.server(r, s)
 	d := r.sub("defaults")
 	if d.m != nil {
 		s.Defaults = model.Defaults{Lifetimes: d.lifetimes(), Options: l.options(d)}
