@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/keaops/keaops/internal/model"
 )
@@ -51,8 +52,8 @@ func Check(s *model.Site) model.Findings {
 		for _, sn := range s.Subnets {
 			for _, p := range sn.Pools {
 				switch {
-				case p.ClientClass != "":
-					report(model.Errorf(p.Pos, "render", "pool %s-%s has client-class %s: load-balancing splits every pool between the servers with their HA_ classes, and a pool takes only one class", p.From, p.To, p.ClientClass))
+				case len(p.ClientClasses) > 0:
+					report(model.Errorf(p.Pos, "render", "pool %s-%s has client-class %s: load-balancing splits every pool between the servers with their HA_ classes, and a pool takes only one class", p.From, p.To, strings.Join(p.ClientClasses, ", ")))
 				case p.From.Compare(p.To) <= 0 && p.From == p.To:
 					report(model.Errorf(p.Pos, "render", "pool %s-%s has one address: load-balancing needs at least two to split between the servers", p.From, p.To))
 				}

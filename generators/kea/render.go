@@ -233,14 +233,22 @@ func optionData(opts []*model.Option) []any {
 	return out
 }
 
-func classKey(r rules, m map[string]any, class string) {
-	if class == "" {
+// classKey renders the classes a scope is restricted to: 3.0's list, or
+// the one class earlier versions take (check refuses more there).
+func classKey(r rules, m map[string]any, classes []string) {
+	if len(classes) == 0 {
 		return
 	}
 	if r.classList {
-		m["client-classes"] = []any{class}
+		l := make([]any, len(classes))
+		for i, c := range classes {
+			l[i] = c
+		}
+		m["client-classes"] = l
+	} else if len(classes) == 1 {
+		m["client-class"] = classes[0]
 	} else {
-		m["client-class"] = class
+		m["client-class"] = classes // as written, for Kea to refuse too
 	}
 }
 
@@ -265,7 +273,7 @@ func subnet(s *model.Site, r rules, c *clashes, sn *model.Subnet, res []*model.R
 	if o := optionData(sn.Options); o != nil {
 		m["option-data"] = o
 	}
-	classKey(r, m, sn.ClientClass)
+	classKey(r, m, sn.ClientClasses)
 	link(m, sn.Interface, sn.Relay)
 	uc := map[string]any{"name": sn.Name}
 	if sn.VLAN != 0 {
@@ -285,11 +293,11 @@ func subnet(s *model.Site, r rules, c *clashes, sn *model.Subnet, res []*model.R
 			// selected by the HA_<server> class Kea assigns to clients.
 			a, b := p.Range().From(), p.Range().To()
 			mid := midpoint(a.As4(), b.As4())
-			pools = append(pools, pool(r, c, p, a.String()+"-"+mid.lo, "HA_"+lb[0]))
-			pools = append(pools, pool(r, c, p, mid.hi+"-"+b.String(), "HA_"+lb[1]))
+			pools = append(pools, pool(r, c, p, a.String()+"-"+mid.lo, []string{"HA_" + lb[0]}))
+			pools = append(pools, pool(r, c, p, mid.hi+"-"+b.String(), []string{"HA_" + lb[1]}))
 			continue
 		}
-		pools = append(pools, pool(r, c, p, p.From.String()+"-"+p.To.String(), p.ClientClass))
+		pools = append(pools, pool(r, c, p, p.From.String()+"-"+p.To.String(), p.ClientClasses))
 	}
 	if len(pools) > 0 {
 		m["pools"] = pools
@@ -313,9 +321,10 @@ func midpoint(a, b [4]byte) halves {
 	return halves{ip(lo), ip(lo + 1)}
 }
 
-func pool(r rules, c *clashes, p *model.Pool, rng, class string) map[string]any {
+func pool(r rules, c *clashes, p *model.Pool, rng string, classes []string) map[string]any {
 	m := map[string]any{"pool": rng}
-	classKey(r, m, class)
+	classKey(r, m, classes)
+	settings(m, p.Settings)
 	if o := optionData(p.Options); o != nil {
 		m["option-data"] = o
 	}

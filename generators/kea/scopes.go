@@ -23,7 +23,7 @@ func network(r rules, c *clashes, n *model.SharedNetwork, subnets []any) map[str
 	if o := optionData(n.Options); o != nil {
 		m["option-data"] = o
 	}
-	classKey(r, m, n.ClientClass)
+	classKey(r, m, n.ClientClasses)
 	link(m, n.Interface, n.Relay)
 	if n.Comment != "" {
 		m["user-context"] = map[string]any{"comment": n.Comment}

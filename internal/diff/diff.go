@@ -305,7 +305,7 @@ func (d *differ) subnets(have, want *model.Site) {
 		d.field(base, "vlan", itoaZero(o.VLAN), itoaZero(w.VLAN), w.Pos)
 		d.field(base, "comment", o.Comment, w.Comment, w.Pos)
 		d.field(base, "interface", o.Interface, w.Interface, w.Pos)
-		d.field(base, "client-class", o.ClientClass, w.ClientClass, w.Pos)
+		d.field(base, "client-class", strings.Join(o.ClientClasses, ", "), strings.Join(w.ClientClasses, ", "), w.Pos)
 		d.field(base, "relay", addrs(o.Relay), addrs(w.Relay), w.Pos)
 		d.lifetimes(base, o.Lifetimes, w.Lifetimes, have.Inherited(o), want.Inherited(w), w.Pos)
 		d.options(base, o.Options, w.Options, w.Pos)
@@ -360,8 +360,9 @@ func (d *differ) pools(have, want *model.Subnet) {
 			d.add(base)
 			continue
 		}
-		d.field(base, "client-class", o.ClientClass, w.ClientClass, w.Pos)
+		d.field(base, "client-class", strings.Join(o.ClientClasses, ", "), strings.Join(w.ClientClasses, ", "), w.Pos)
 		d.options(base, o.Options, w.Options, w.Pos)
+		d.settings(base, nil, nil, 0, 0, []model.Settings{o.Settings}, []model.Settings{w.Settings}, w.Pos)
 		d.raw(base, o.Raw, w.Raw)
 	}
 	if have != nil {

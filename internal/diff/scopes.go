@@ -69,7 +69,7 @@ func (d *differ) networks(have, want *model.Site) {
 			base := Change{Kind: "network", What: "shared network " + w.Name}
 			d.field(base, "interface", o.Interface, w.Interface, w.Pos)
 			d.field(base, "relay", addrs(o.Relay), addrs(w.Relay), w.Pos)
-			d.field(base, "client-class", o.ClientClass, w.ClientClass, w.Pos)
+			d.field(base, "client-class", strings.Join(o.ClientClasses, ", "), strings.Join(w.ClientClasses, ", "), w.Pos)
 			d.field(base, "comment", o.Comment, w.Comment, w.Pos)
 			d.lifetimes(base, o.Lifetimes, w.Lifetimes, have.Defaults.Lifetimes, want.Defaults.Lifetimes, w.Pos)
 			d.options(base, o.Options, w.Options, w.Pos)

@@ -68,7 +68,7 @@ func Fingerprints(s *Site) (global string, subnets []string) {
 			relay[i] = r.String()
 		}
 		scope := "network " + n.Name
-		f.add("%s iface=%q class=%q comment=%q relay=%s", scope, n.Interface, n.ClientClass, n.Comment, strings.Join(relay, ","))
+		f.add("%s iface=%q class=%q comment=%q relay=%s", scope, n.Interface, strings.Join(n.ClientClasses, ","), n.Comment, strings.Join(relay, ","))
 		f.lifetimes(scope, n.Lifetimes)
 		f.options(scope, n.Options)
 		f.extras(scope, Lifetimes{}, globalBase, Valid(n.Lifetimes, s.Defaults.Lifetimes), []Settings{n.Settings}, n.Raw)
@@ -180,13 +180,13 @@ func (f *fingerprinter) subnet(sn *Subnet) {
 	for i, r := range sn.Relay {
 		relay[i] = r.String()
 	}
-	f.add("subnet %s id=%d name=%q vlan=%d comment=%q iface=%q class=%q relay=%s", p, sn.ID, sn.Name, sn.VLAN, sn.Comment, sn.Interface, sn.ClientClass, strings.Join(relay, ","))
+	f.add("subnet %s id=%d name=%q vlan=%d comment=%q iface=%q class=%q relay=%s", p, sn.ID, sn.Name, sn.VLAN, sn.Comment, sn.Interface, strings.Join(sn.ClientClasses, ","), strings.Join(relay, ","))
 	f.lifetimes("subnet "+p, sn.Lifetimes)
 	f.options("subnet "+p, sn.Options)
 	for _, pl := range sn.Pools {
-		f.add("subnet %s pool %s-%s class=%q comment=%q", p, pl.From, pl.To, pl.ClientClass, pl.Comment)
+		f.add("subnet %s pool %s-%s class=%q comment=%q", p, pl.From, pl.To, strings.Join(pl.ClientClasses, ","), pl.Comment)
 		f.options("subnet "+p+" pool "+pl.From.String(), pl.Options)
-		f.extras("subnet "+p+" pool "+pl.From.String(), Lifetimes{}, nil, 0, nil, pl.Raw)
+		f.extras("subnet "+p+" pool "+pl.From.String(), Lifetimes{}, nil, 0, []Settings{pl.Settings}, pl.Raw)
 	}
 }
 

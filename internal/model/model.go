@@ -321,11 +321,13 @@ type Subnet struct {
 	Prefix      netip.Prefix
 	Pools       []*Pool
 	Relay       []netip.Addr
-	Interface   string
-	ClientClass string
-	Comment     string
-	Lifetimes   Lifetimes
-	Options     []*Option
+	Interface string
+	// ClientClasses restrict the subnet to clients in one of them (Kea
+	// 3.0 takes several; earlier versions one).
+	ClientClasses []string
+	Comment       string
+	Lifetimes     Lifetimes
+	Options       []*Option
 	// Network is the name of the shared network the subnet is in, "" for
 	// none.
 	Network    string
@@ -343,12 +345,14 @@ type Subnet struct {
 type Pool struct {
 	// From and To are kept as written (a reversed pool is reported, not
 	// silently swapped); Range is valid only when From <= To.
-	From, To    netip.Addr
-	ClientClass string
-	Comment     string
-	Options     []*Option
-	Raw         Raw
-	Pos         Pos
+	From, To      netip.Addr
+	ClientClasses []string
+	Comment       string
+	Options       []*Option
+	// Settings of the pool (require-client-classes …).
+	Settings Settings
+	Raw      Raw
+	Pos      Pos
 }
 
 // Reservation binds a host identifier to an address, or to a host name,

@@ -8,7 +8,7 @@ type SharedNetwork struct {
 	Name        string
 	Interface   string
 	Relay       []netip.Addr
-	ClientClass string
+	ClientClasses []string
 	Comment     string
 	Lifetimes   Lifetimes
 	Options     []*Option

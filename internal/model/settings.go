@@ -32,6 +32,7 @@ const (
 	ScopeSubnet
 	ScopeClass
 	ScopeReservation
+	ScopePool
 )
 
 // Networks are the scopes that inherit from the global one in turn:
@@ -43,7 +44,7 @@ func (s Scope) String() string {
 	for _, n := range []struct {
 		s    Scope
 		name string
-	}{{ScopeGlobal, "global"}, {ScopeNetwork, "shared network"}, {ScopeSubnet, "subnet"}, {ScopeClass, "client class"}, {ScopeReservation, "reservation"}} {
+	}{{ScopeGlobal, "global"}, {ScopeNetwork, "shared network"}, {ScopeSubnet, "subnet"}, {ScopeClass, "client class"}, {ScopeReservation, "reservation"}, {ScopePool, "pool"}} {
 		if s&n.s != 0 {
 			names = append(names, n.name)
 		}
@@ -75,6 +76,9 @@ type SettingDef struct {
 	// Since and Until bound the Kea versions that know the key (Until is
 	// the first version that no longer does; zero for none).
 	Since, Until Version
+	// Successor is the key that replaced this one from Until: Kea may
+	// still take the old one, but prints the new one back.
+	Successor string
 	// Default is Kea's value when no scope sets it; DefaultFrom names
 	// another setting of the same scope whose value is the default
 	// (min-valid-lifetime is valid-lifetime unless set).
@@ -125,11 +129,15 @@ var SettingDefs = []SettingDef{
 	{Key: "ddns-generated-prefix", Kind: KindString, Scopes: Networks, Default: "myhost"},
 	{Key: "ddns-qualifying-suffix", Kind: KindString, Scopes: Networks, Default: ""},
 	{Key: "ddns-update-on-renew", Kind: KindBool, Scopes: Networks, Default: false},
-	{Key: "ddns-use-conflict-resolution", Kind: KindBool, Scopes: Networks, Until: Version{2, 6}, Default: true},
+	{Key: "ddns-use-conflict-resolution", Kind: KindBool, Scopes: Networks, Until: Version{2, 6}, Default: true, Successor: "ddns-conflict-resolution-mode"},
 	{Key: "ddns-conflict-resolution-mode", Kind: KindString, Scopes: Networks, Since: Version{2, 6}, Default: "check-with-dhcid"},
 	{Key: "ddns-ttl-percent", Kind: KindFloat, Scopes: Networks, Since: Version{2, 6}},
 	{Key: "hostname-char-set", Kind: KindString, Scopes: Networks, Default: "[^A-Za-z0-9.-]"},
 	{Key: "hostname-char-replacement", Kind: KindString, Scopes: Networks, Default: ""},
+	// Classes evaluated after the others, for options only (renamed in
+	// 3.0, when only-if-required became only-in-additional-list).
+	{Key: "require-client-classes", Kind: KindList, Scopes: Networks | ScopePool, Until: Version{3, 0}, Successor: "evaluate-additional-classes"},
+	{Key: "evaluate-additional-classes", Kind: KindList, Scopes: Networks | ScopePool, Since: Version{3, 0}},
 	{Key: "expired-leases-processing", Kind: KindMap, Scopes: ScopeGlobal, Default: map[string]any{
 		"flush-reclaimed-timer-wait-time": int64(25), "hold-reclaimed-time": int64(3600), "max-reclaim-leases": int64(100),
 		"max-reclaim-time": int64(250), "reclaim-timer-wait-time": int64(10), "unwarned-reclaim-cycles": int64(5)}},

@@ -50,8 +50,10 @@ func checkSettings(s *model.Site, _ []int, report func(model.Finding)) {
 			d, _ := model.SettingDefOf(k)
 			if d.Key != "" && !d.Known(s.KeaVersion) {
 				switch {
+				case d.Successor != "":
+					report(model.Errorf(set[k].Pos, "setting", "%s was replaced by %s in Kea %s, which reads the old key as the new one and prints the new one back (a diff that never ends): write %s", k, d.Successor, d.Until, d.Successor))
 				case d.Until != (model.Version{}) && s.KeaVersion.AtLeast(d.Until.Major, d.Until.Minor):
-					report(model.Errorf(set[k].Pos, "setting", "%s is not known to Kea %s (it rejects the config): it was replaced in %s", k, s.KeaVersion, d.Until))
+					report(model.Errorf(set[k].Pos, "setting", "%s is not known to Kea %s (it rejects the config): it was removed in %s", k, s.KeaVersion, d.Until))
 				default:
 					report(model.Errorf(set[k].Pos, "setting", "%s is not known to Kea %s (it rejects the config): it needs %s or later", k, s.KeaVersion, d.Since))
 				}
@@ -64,6 +66,9 @@ func checkSettings(s *model.Site, _ []int, report func(model.Finding)) {
 	}
 	for _, sn := range s.Subnets {
 		check(sn.Settings)
+		for _, p := range sn.Pools {
+			check(p.Settings)
+		}
 	}
 	for _, c := range s.Classes {
 		check(c.Settings)
@@ -81,9 +86,9 @@ func checkSettings(s *model.Site, _ []int, report func(model.Finding)) {
 var rawOwned = map[string][]string{
 	"global": {"subnet4", "shared-networks", "reservations", "option-def", "valid-lifetime", "renew-timer", "rebind-timer",
 		"lease-database", "hosts-database", "hosts-databases", "loggers", "hooks-libraries"},
-	"shared network": {"subnet4", "name", "valid-lifetime", "renew-timer", "rebind-timer", "interface", "relay", "client-class"},
-	"subnet":         {"id", "subnet", "pools", "reservations", "valid-lifetime", "renew-timer", "rebind-timer", "interface", "relay", "client-class"},
-	"pool":           {"pool", "client-class"},
+	"shared network": {"subnet4", "name", "valid-lifetime", "renew-timer", "rebind-timer", "interface", "relay", "client-class", "client-classes"},
+	"subnet":         {"id", "subnet", "pools", "reservations", "valid-lifetime", "renew-timer", "rebind-timer", "interface", "relay", "client-class", "client-classes"},
+	"pool":           {"pool", "client-class", "client-classes"},
 	"reservation":    {"ip-address", "hostname", "hw-address", "client-id", "duid", "circuit-id", "flex-id", "client-classes"},
 	"client class":   {"name", "test", "valid-lifetime", "only-if-required", "only-in-additional-list"},
 }
@@ -106,7 +111,7 @@ func checkRaw(s *model.Site, _ []int, report func(model.Finding)) {
 	for _, sn := range s.Subnets {
 		check(sn.Raw, "subnet", model.ScopeSubnet)
 		for _, p := range sn.Pools {
-			check(p.Raw, "pool", 0)
+			check(p.Raw, "pool", model.ScopePool)
 		}
 	}
 	for _, c := range s.Classes {
@@ -114,5 +119,27 @@ func checkRaw(s *model.Site, _ []int, report func(model.Finding)) {
 	}
 	for _, r := range s.Reservations {
 		check(r.Raw, "reservation", model.ScopeReservation)
+	}
+}
+
+// checkClassLists: before 3.0 a subnet, pool or shared network takes one
+// client class.
+func checkClassLists(s *model.Site, _ []int, report func(model.Finding)) {
+	if s.KeaVersion.AtLeast(3, 0) {
+		return
+	}
+	check := func(classes []string, pos model.Pos, what string) {
+		if len(classes) > 1 {
+			report(model.Errorf(pos, "client-class", "%s: Kea %s takes one client class here, not %d (3.0 takes a list)", what, s.KeaVersion, len(classes)))
+		}
+	}
+	for _, n := range s.Networks {
+		check(n.ClientClasses, n.Pos, "shared network "+n.Name)
+	}
+	for _, sn := range s.Subnets {
+		check(sn.ClientClasses, sn.Pos, "subnet "+sn.Name)
+		for _, p := range sn.Pools {
+			check(p.ClientClasses, p.Pos, "pool "+p.From.String()+"-"+p.To.String())
+		}
 	}
 }

@@ -145,9 +145,13 @@ func checkClasses(s *model.Site, _ []int, report func(model.Finding)) {
 		}
 	}
 	for _, sn := range s.Subnets {
-		ref(sn.ClientClass, sn.Pos)
+		for _, c := range sn.ClientClasses {
+			ref(c, sn.Pos)
+		}
 		for _, p := range sn.Pools {
-			ref(p.ClientClass, p.Pos)
+			for _, c := range p.ClientClasses {
+				ref(c, p.Pos)
+			}
 		}
 	}
 	for _, r := range s.Reservations {

@@ -25,6 +25,7 @@ var checks = []check{
 	{"shared-networks", checkNetworks},
 	{"settings", checkSettings},
 	{"kea", checkRaw},
+	{"class-lists", checkClassLists},
 	{"server", checkServer},
 	{"pools", checkPools},
 	{"reservations", checkReservations},

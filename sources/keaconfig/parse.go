@@ -227,6 +227,14 @@ func (r *reader) lifetimes(o *obj) model.Lifetimes {
 	return model.Lifetimes{Valid: r.int(o, "valid-lifetime"), Renew: r.int(o, "renew-timer"), Rebind: r.int(o, "rebind-timer")}
 }
 
+// haClass is the HA_ class a load-balancing half of a pool is for.
+func haClass(p *model.Pool) string {
+	if len(p.ClientClasses) == 1 && strings.HasPrefix(p.ClientClasses[0], "HA_") {
+		return p.ClientClasses[0]
+	}
+	return ""
+}
+
 // ThisServer returns the name a configuration's HA section gives the server
 // itself (this-server-name), or "" without HA.
 func ThisServer(dhcp4 json.RawMessage) string {
@@ -269,8 +277,8 @@ func joinSplitPools(pools []*model.Pool) []*model.Pool {
 		a := pools[i]
 		if i+1 < len(pools) {
 			b := pools[i+1]
-			if strings.HasPrefix(a.ClientClass, "HA_") && strings.HasPrefix(b.ClientClass, "HA_") && a.ClientClass != b.ClientClass && a.To.Next() == b.From {
-				out = append(out, &model.Pool{From: a.From, To: b.To, Comment: a.Comment, Options: a.Options, Pos: a.Pos})
+			if haClass(a) != "" && haClass(b) != "" && haClass(a) != haClass(b) && a.To.Next() == b.From {
+				out = append(out, &model.Pool{From: a.From, To: b.To, Comment: a.Comment, Options: a.Options, Settings: a.Settings, Raw: a.Raw, Pos: a.Pos})
 				i++
 				continue
 			}

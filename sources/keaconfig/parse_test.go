@@ -40,7 +40,7 @@ func TestParseLive(t *testing.T) {
 	if !s.Raw.Empty() || !sn.Raw.Empty() || len(s.Unmodelled) > 0 {
 		t.Errorf("defaults taken for settings: raw %v, subnet raw %v, unmodelled %v", s.Raw.Fields, sn.Raw.Fields, s.Unmodelled)
 	}
-	if len(sn.Pools) != 2 || sn.Pools[0].From.String() != "192.0.2.100" || sn.Pools[0].To.String() != "192.0.2.199" || sn.Pools[0].ClientClass != "" ||
+	if len(sn.Pools) != 2 || sn.Pools[0].From.String() != "192.0.2.100" || sn.Pools[0].To.String() != "192.0.2.199" || len(sn.Pools[0].ClientClasses) != 0 ||
 		sn.Pools[1].From.String() != "192.0.2.224" || sn.Pools[1].To.String() != "192.0.2.239" {
 		t.Errorf("pools (split joined, prefix read) = %+v %+v", sn.Pools[0], sn.Pools[len(sn.Pools)-1])
 	}

@@ -19,7 +19,7 @@ func (r *reader) class(o *obj) *model.ClientClass {
 }
 
 func (r *reader) network(s *model.Site, o *obj) {
-	n := &model.SharedNetwork{Name: o.str("name"), Interface: o.str("interface"), Relay: r.relay(o), ClientClass: r.oneClass(o),
+	n := &model.SharedNetwork{Name: o.str("name"), Interface: o.str("interface"), Relay: r.relay(o), ClientClasses: r.classes(o),
 		Comment: r.comment(o), Options: r.options(o), Pos: r.pos}
 	n.Lifetimes = r.lifetimesIn(o, s.Defaults.Lifetimes)
 	n.Settings = r.settings(o, model.ScopeNetwork, model.Valid(n.Lifetimes, s.Defaults.Lifetimes), s.Settings)
@@ -41,7 +41,7 @@ func (r *reader) subnet(s *model.Site, o *obj, n *model.SharedNetwork) {
 	if name == "" {
 		name = p.String()
 	}
-	sn := &model.Subnet{IDExplicit: true, Name: name, Prefix: p, Interface: o.str("interface"), ClientClass: r.oneClass(o),
+	sn := &model.Subnet{IDExplicit: true, Name: name, Prefix: p, Interface: o.str("interface"), ClientClasses: r.classes(o),
 		Comment: r.comment(o), Options: r.options(o), Relay: r.relay(o), Recorded: r.record(o),
 		Pos: r.pos, PrefixPos: r.pos, IDPos: r.pos, NetworkPos: r.pos}
 	if id := o.intp("id"); id != nil {
@@ -64,7 +64,8 @@ func (r *reader) subnet(s *model.Site, o *obj, n *model.SharedNetwork) {
 			r.p.errorf(po.path+".pool", "%v", err)
 			continue
 		}
-		pl := &model.Pool{From: from, To: to, ClientClass: r.oneClass(po), Comment: r.comment(po), Options: r.options(po), Pos: r.pos}
+		pl := &model.Pool{From: from, To: to, ClientClasses: r.classes(po), Comment: r.comment(po), Options: r.options(po), Pos: r.pos}
+		pl.Settings = r.settings(po, model.ScopePool, 0)
 		pl.Raw = r.raw(po, "pool")
 		sn.Pools = append(sn.Pools, pl)
 	}
@@ -162,22 +163,12 @@ func (r *reader) reservation(o *obj, sn *model.Subnet) *model.Reservation {
 	return rv
 }
 
-// oneClass reads client-class, or 3.0's client-classes list of one.
-func (r *reader) oneClass(o *obj) string {
+// classes reads client-class, or 3.0's client-classes list.
+func (r *reader) classes(o *obj) []string {
 	if c := o.str("client-class"); c != "" {
-		return c
+		return []string{c}
 	}
-	if !o.has("client-classes") {
-		return ""
-	}
-	l := o.strs("client-classes")
-	if len(l) > 1 {
-		r.p.unmodelled = append(r.p.unmodelled, o.path+".client-classes = "+jsonText(l)+" (keaops models one class here)")
-	}
-	if len(l) == 0 {
-		return ""
-	}
-	return l[0]
+	return o.strs("client-classes")
 }
 
 func (r *reader) relay(o *obj) []netip.Addr {

@@ -112,7 +112,9 @@ func (c *converter) subnets(s *Snapshot) []subnet {
 			Rebind: cf.seconds(c.cfg.Field("rebind-timer")),
 		}
 		sn.Relay = cf.addrs(c.cfg.Field("relay"))
-		sn.ClientClass = cf.str(c.cfg.Field("client-class"))
+		if class := cf.str(c.cfg.Field("client-class")); class != "" {
+			sn.ClientClasses = []string{class}
+		}
 		sn.Options = cf.options()
 		out = append(out, subnet{sn, vrfID(p.VRF)})
 	}

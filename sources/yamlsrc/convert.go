@@ -348,7 +348,7 @@ func (l *loader) subnet(r rec) *model.Subnet {
 		Name:        r.str("name"),
 		Prefix:      p,
 		Interface:   r.str("interface"),
-		ClientClass: r.str("client-class"),
+		ClientClasses: classList(r),
 		Comment:     r.str("comment"),
 		Lifetimes:   r.lifetimes(),
 		Options:     l.options(r),
@@ -385,7 +385,8 @@ func (l *loader) pool(r rec) *model.Pool {
 	text, pool := r.m.Value, &model.Pool{Pos: r.pos(r.m)}
 	if r.m.Kind == yaml.MappingNode {
 		text = r.str("range")
-		pool.ClientClass = r.str("client-class")
+		pool.ClientClasses = classList(r)
+		pool.Settings = l.settings(r, model.ScopePool)
 		pool.Comment = r.str("comment")
 		pool.Options = l.options(r)
 		pool.Raw = l.raw(r)

@@ -162,7 +162,7 @@ func (l *loader) networks(r rec) []*model.SharedNetwork {
 			continue
 		}
 		nr := rec{file: r.file, m: m}
-		n := &model.SharedNetwork{Name: nr.str("name"), Interface: nr.str("interface"), ClientClass: nr.str("client-class"), Comment: nr.str("comment"),
+		n := &model.SharedNetwork{Name: nr.str("name"), Interface: nr.str("interface"), ClientClasses: classList(nr), Comment: nr.str("comment"),
 			Lifetimes: nr.lifetimes(), Options: l.options(nr), Settings: l.settings(nr, model.ScopeNetwork), Raw: l.raw(nr), Pos: nr.pos(m)}
 		n.Relay = relays(nr)
 		out = append(out, n)
@@ -239,4 +239,12 @@ func (l *loader) optionDefs(r rec) []*model.OptionDef {
 		out = append(out, d)
 	}
 	return out
+}
+
+// classList reads client-class (one) or client-classes (a list).
+func classList(r rec) []string {
+	if c := r.str("client-class"); c != "" {
+		return []string{c}
+	}
+	return r.strs("client-classes")
 }
