@@ -466,10 +466,20 @@ func (k Kea) StartDHCP(t testing.TB, dirs Dirs, dhcp4 []byte, socket string) *No
 	n := k.StartIn(t, "", dirs, dhcp4, nil, "unix://"+socket, "", "")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	exited := false
 	err := Eventually(ctx, 50*time.Millisecond, func() (bool, error) {
+		select {
+		case <-n.procs[0].exited:
+			exited = true // it refused the config: no point waiting
+			return true, nil
+		default:
+		}
 		_, err := n.Command(ctx, "version-get", nil)
 		return err == nil, nil
 	})
+	if exited {
+		t.Fatalf("%s exited instead of answering on %s\n%s", k, socket, n.Logs())
+	}
 	if err != nil {
 		t.Fatalf("%s did not answer on %s: %v\n%s", k, socket, err, n.Logs())
 	}

@@ -238,17 +238,28 @@ func SubnetBase(s *Site, sn *Subnet, res []*Reservation) map[string]any {
 
 // ReservationFlags are the reservations-* values keaops renders on a
 // subnet whose scopes set none: look up global reservations only when the
-// site has some, and skip the in-pool check when none of the subnet's
-// reservations (res) is inside one of its pools — faster, and true.
+// site has some, and skip the in-pool check when no reservation that can
+// apply to the subnet — its own (res) and the global ones — is inside one
+// of its pools: faster, and true. A host database may hold any
+// reservation, so with one the check stays.
 func ReservationFlags(s *Site, sn *Subnet, res []*Reservation) map[string]any {
-	global := slices.ContainsFunc(s.Reservations, func(r *Reservation) bool { return r.Global })
-	outOfPool := true
-	for _, r := range res {
+	global := false
+	outOfPool := len(s.HostsDBs) == 0
+	inPool := func(r *Reservation) {
 		for _, p := range sn.Pools {
 			if r.IP.IsValid() && p.Range().Contains(r.IP) {
 				outOfPool = false
 			}
 		}
+	}
+	for _, r := range s.Reservations {
+		if r.Global {
+			global = true
+			inPool(r)
+		}
+	}
+	for _, r := range res {
+		inPool(r)
 	}
 	return map[string]any{"reservations-global": global, "reservations-in-subnet": true, "reservations-out-of-pool": outOfPool}
 }
