@@ -30,12 +30,14 @@ func (r *reader) hooks(s *model.Site, self *model.Node, g *obj) {
 		case "libdhcp_ha.so":
 			h.str("library")
 			rels := h.child("parameters").list("high-availability")
-			if len(rels) > 0 {
-				r.ha(s, self, rels[0])
+			if len(rels) == 0 {
+				continue // no relationship: the library whole in the escape hatch
 			}
+			r.ha(s, self, rels[0])
 			for _, extra := range rels[1:] {
-				// A hub with more relationships: keaops models one.
-				extra.get("this-server-name")
+				// A hub with more relationships: keaops models one, and
+				// reports the others.
+				extra.report("ha")
 			}
 		default:
 			// The site's own: a library in the node's hooks directory by

@@ -1,6 +1,7 @@
 package keaconfig
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 
@@ -72,7 +73,53 @@ func TestParseErrors(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(liveSubnet))
 	f.Add([]byte(`{"subnet4": [{"id": 1, "subnet": "192.0.2.0/24", "pools": [{"pool": "192.0.2.0/33"}]}]}`))
+	f.Add([]byte(`{"hooks-libraries": [{"library": "libdhcp_ha.so", "parameters": {"high-availability": []}}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = Parse(b, "fuzz") // must not panic
+	})
+}
+
+func TestClean(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{`{"a": 1, // c` + "\n" + `"b": [1, 2,], # d` + "\n" + `/* e */ "c": "x // # /* y", }`, `{"a": 1,     ` + "\n" + `"b": [1, 2 ],    ` + "\n" + `        "c": "x // # /* y"  }`},
+		{`{"a": "\"#\""}`, `{"a": "\"#\""}`},
+	} {
+		got, err := Clean([]byte(c.in))
+		if err != nil || string(got) != c.want {
+			t.Errorf("Clean(%q) = %q, %v; want %q", c.in, got, err, c.want)
+		}
+	}
+	for in, want := range map[string]string{
+		`{"a": 1 /* open`:            "x.json:1:9: a /* comment that is never closed",
+		"{\n  \"a\": \"open\n}":       "x.json:2:8: a string that does not end on its line",
+		"{\n  \"a\": 1,\n  \"b\" 2\n}": "x.json:3:7: invalid character '2' after object key",
+		"{\"a\": [1, 2}":              "x.json:1:12: invalid character '}' after array element",
+		"{\"a\": 1} {}":               "x.json:1:10: more after the end of the configuration",
+		"{\"a\": ":                   "x.json:1:7: the configuration ends too early",
+	} {
+		var v any
+		if err := Decode("x.json", []byte(in), &v); err == nil || err.Error() != want {
+			t.Errorf("Decode(%q) = %v; want %s", in, err, want)
+		}
+	}
+}
+
+// FuzzDecode: Kea's dialect never panics the reader, strict JSON is left
+// as it is, and whatever Clean returns has the input's length (offsets
+// stay true for error positions).
+func FuzzDecode(f *testing.F) {
+	f.Add([]byte(liveSubnet))
+	f.Add([]byte("// c\n{\"a\": [1,], /* x */ \"b\": \"#\"}"))
+	f.Add([]byte(`{"a": "\"`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		clean, err := Clean(b)
+		if err == nil && len(clean) != len(b) {
+			t.Fatalf("Clean changed the length: %d → %d", len(b), len(clean))
+		}
+		if json.Valid(b) && err == nil && !bytes.Equal(clean, b) {
+			t.Fatalf("Clean changed strict JSON %q to %q", b, clean)
+		}
+		var v any
+		_ = Decode("fuzz.json", b, &v)
 	})
 }

@@ -48,6 +48,10 @@ func FuzzLoad(f *testing.F) {
 		}
 	}
 	f.Add([]byte("reservations:\n  - {hw-address: zz, ip-address: 1.2.3.4, options: {routers: [1, 2]}}\n"), []byte("subnets: [{name: a, prefix: 1.2.3.0/24, pools: [1.2.3.9-1.2.3.1]}]\n"))
+	// What the model grew: shared networks, settings, the escape hatch,
+	// every identifier, reservations without an address.
+	f.Add([]byte("reservations:\n  - {global: true, duid: '00:01', kea: {user-context: {a: [1, {b: {env: X}}]}}}\n  - {subnet: a, flex-id: \"'x'\", next-server: 1.2.3.9}\n"),
+		[]byte("shared-networks: [{name: n, authoritative: true, kea: {x: 1.5e3}}]\nsubnets: [{name: a, prefix: 1.2.3.0/24, shared-network: n, t1-percent: 0.4, client-classes: [c], pools: [{range: 1.2.3.10-1.2.3.20, kea: {k: []}}]}]\n"))
 	f.Fuzz(func(t *testing.T, reservations, subnets []byte) {
 		dir := t.TempDir()
 		os.WriteFile(filepath.Join(dir, "keaops.yaml"), []byte(okSite), 0o600)
