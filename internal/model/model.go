@@ -315,13 +315,13 @@ type Subnet struct {
 	// ID is the Kea subnet-id, stable forever: see SubnetID.
 	ID uint32
 	// IDExplicit is true when the source set the id, false when derived.
-	IDExplicit  bool
-	Name        string
-	VLAN        int
-	Prefix      netip.Prefix
-	Pools       []*Pool
-	Relay       []netip.Addr
-	Interface string
+	IDExplicit bool
+	Name       string
+	VLAN       int
+	Prefix     netip.Prefix
+	Pools      []*Pool
+	Relay      []netip.Addr
+	Interface  string
 	// ClientClasses restrict the subnet to clients in one of them (Kea
 	// 3.0 takes several; earlier versions one).
 	ClientClasses []string

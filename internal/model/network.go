@@ -5,16 +5,16 @@ import "net/netip"
 // SharedNetwork is Kea's shared network: subnets on one link that serve
 // one pool of clients together, with settings and options they inherit.
 type SharedNetwork struct {
-	Name        string
-	Interface   string
-	Relay       []netip.Addr
+	Name          string
+	Interface     string
+	Relay         []netip.Addr
 	ClientClasses []string
-	Comment     string
-	Lifetimes   Lifetimes
-	Options     []*Option
-	Settings    Settings
-	Raw         Raw
-	Pos         Pos
+	Comment       string
+	Lifetimes     Lifetimes
+	Options       []*Option
+	Settings      Settings
+	Raw           Raw
+	Pos           Pos
 }
 
 // Network returns the shared network named name, or nil.

@@ -3,10 +3,10 @@ package keaconfig_test
 import (
 	"context"
 	"encoding/json"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
-	"net/netip"
 	"reflect"
 	"slices"
 	"strconv"
@@ -349,4 +349,3 @@ func show(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
-

@@ -90,12 +90,12 @@ func TestClean(t *testing.T) {
 		}
 	}
 	for in, want := range map[string]string{
-		`{"a": 1 /* open`:            "x.json:1:9: a /* comment that is never closed",
-		"{\n  \"a\": \"open\n}":       "x.json:2:8: a string that does not end on its line",
+		`{"a": 1 /* open`:              "x.json:1:9: a /* comment that is never closed",
+		"{\n  \"a\": \"open\n}":        "x.json:2:8: a string that does not end on its line",
 		"{\n  \"a\": 1,\n  \"b\" 2\n}": "x.json:3:7: invalid character '2' after object key",
-		"{\"a\": [1, 2}":              "x.json:1:12: invalid character '}' after array element",
-		"{\"a\": 1} {}":               "x.json:1:10: more after the end of the configuration",
-		"{\"a\": ":                   "x.json:1:7: the configuration ends too early",
+		"{\"a\": [1, 2}":               "x.json:1:12: invalid character '}' after array element",
+		"{\"a\": 1} {}":                "x.json:1:10: more after the end of the configuration",
+		"{\"a\": ":                     "x.json:1:7: the configuration ends too early",
 	} {
 		var v any
 		if err := Decode("x.json", []byte(in), &v); err == nil || err.Error() != want {

@@ -345,20 +345,20 @@ func (l *loader) subnet(r rec) *model.Subnet {
 		return nil
 	}
 	s := &model.Subnet{
-		Name:        r.str("name"),
-		Prefix:      p,
-		Interface:   r.str("interface"),
+		Name:          r.str("name"),
+		Prefix:        p,
+		Interface:     r.str("interface"),
 		ClientClasses: classList(r),
-		Comment:     r.str("comment"),
-		Lifetimes:   r.lifetimes(),
-		Options:     l.options(r),
-		Network:     r.str("shared-network"),
-		NetworkPos:  r.keyPos("shared-network"),
-		Settings:    l.settings(r, model.ScopeSubnet),
-		Raw:         l.raw(r),
-		Pos:         r.pos(r.m),
-		PrefixPos:   r.pos(r.get("prefix")),
-		IDPos:       r.pos(r.get("id")),
+		Comment:       r.str("comment"),
+		Lifetimes:     r.lifetimes(),
+		Options:       l.options(r),
+		Network:       r.str("shared-network"),
+		NetworkPos:    r.keyPos("shared-network"),
+		Settings:      l.settings(r, model.ScopeSubnet),
+		Raw:           l.raw(r),
+		Pos:           r.pos(r.m),
+		PrefixPos:     r.pos(r.get("prefix")),
+		IDPos:         r.pos(r.get("id")),
 	}
 	if v := r.intp("vlan"); v != nil {
 		s.VLAN = int(v.Value)
