@@ -17,7 +17,7 @@ case $version in
   *) echo "kea-rootfs.sh: Kea $version is not built here (2.6 or 3.0; 2.2 is the machine's own)" >&2; exit 2 ;;
 esac
 # Bumped when the recipe below changes, so that machines rebuild.
-recipe=1
+recipe=2
 cache=${KEAOPS_CACHE:-/var/cache/keaops}
 root=$cache/rootfs/$suite
 ready() { [ "$(cat "$root/.keaops-ready" 2>/dev/null)" = "$recipe" ]; }
@@ -61,7 +61,7 @@ in_root() {
 }
 in_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >>"$tmp.log" 2>&1
 in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-  kea-dhcp4-server kea-ctrl-agent kea-admin kea-common >>"$tmp.log" 2>&1 ||
+  kea-dhcp4-server kea-ctrl-agent kea-dhcp-ddns-server kea-admin kea-common >>"$tmp.log" 2>&1 ||
   { echo "kea-rootfs: installing Kea failed; see $tmp.log" >&2; exit 1; }
 in_root apt-get clean
 # The directories Debian's units would create, and a place for the

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what keaops' tests need on a Debian machine: Kea 2.2 from Debian's
-# packages (the real server the integration tests start, with perfdhcp),
-# busybox (udhcpc, a DHCP client for the on-the-wire tests), socat, and
-# rsync (for gitlab-ci-local in make test-pipelines). Safe to run again:
+# packages (the real servers the integration tests start — kea-dhcp4 with
+# perfdhcp, the Control Agent, kea-dhcp-ddns), BIND's named and dig (the
+# DNS server DDNS updates go to, and a way to read it), busybox (udhcpc, a
+# DHCP client for the on-the-wire tests), socat, and rsync (for
+# gitlab-ci-local in make test-pipelines). Safe to run again:
 # it installs only what is missing. Go itself is expected on the machine.
 #
 # The machine's own Kea is left as it was found. A Kea that is installed
@@ -17,10 +19,14 @@ kea=()
 command -v kea-dhcp4 >/dev/null 2>&1 || kea+=(kea-dhcp4-server)
 command -v kea-ctrl-agent >/dev/null 2>&1 || kea+=(kea-ctrl-agent)
 command -v kea-admin >/dev/null 2>&1 || kea+=(kea-admin)
+command -v kea-dhcp-ddns >/dev/null 2>&1 || kea+=(kea-dhcp-ddns-server)
+# named is a service too: installed like Kea, its unit left disabled.
+command -v named >/dev/null 2>&1 || kea+=(bind9)
 tools=()
 command -v busybox >/dev/null 2>&1 || tools+=(busybox)
 command -v socat >/dev/null 2>&1 || tools+=(socat)
 command -v rsync >/dev/null 2>&1 || tools+=(rsync)   # gitlab-ci-local copies the repository with it
+command -v dig >/dev/null 2>&1 || tools+=(bind9-dnsutils)
 
 if [ ${#kea[@]} -eq 0 ] && [ ${#tools[@]} -eq 0 ]; then
   exit 0
@@ -49,7 +55,8 @@ if [ ${#kea[@]} -gt 0 ]; then
   for pkg in "${kea[@]}"; do
     # Only the units of the packages installed just now.
     case $pkg in
-      kea-dhcp4-server | kea-ctrl-agent) $sudo systemctl disable "$pkg" >/dev/null 2>&1 || true ;;
+      kea-dhcp4-server | kea-ctrl-agent | kea-dhcp-ddns-server) $sudo systemctl disable "$pkg" >/dev/null 2>&1 || true ;;
+      bind9) $sudo systemctl disable named >/dev/null 2>&1 || true ;;
     esac
   done
 fi

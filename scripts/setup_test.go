@@ -38,25 +38,25 @@ func runSetup(t *testing.T, present ...string) string {
 }
 
 func TestSetupLeavesAnInstalledKeaAlone(t *testing.T) {
-	// Kea installed (and maybe serving); busybox, socat and rsync missing.
-	calls := runSetup(t, "kea-dhcp4", "kea-ctrl-agent", "kea-admin")
+	// Kea and named installed (and maybe serving); the tools missing.
+	calls := runSetup(t, "kea-dhcp4", "kea-ctrl-agent", "kea-admin", "kea-dhcp-ddns", "named")
 	if strings.Contains(calls, "systemctl") {
 		t.Errorf("setup touched the machine's Kea units:\n%s", calls)
 	}
-	if !strings.Contains(calls, "apt-get install -y -qq --no-install-recommends busybox socat rsync") || strings.Contains(calls, "kea-dhcp4-server") {
+	if !strings.Contains(calls, "apt-get install -y -qq --no-install-recommends busybox socat rsync bind9-dnsutils") || strings.Contains(calls, "kea-dhcp4-server") {
 		t.Errorf("calls:\n%s", calls)
 	}
 }
 
 func TestSetupInstallsKeaWithoutStartingIt(t *testing.T) {
-	calls := runSetup(t, "busybox", "socat", "rsync")
+	calls := runSetup(t, "busybox", "socat", "rsync", "dig")
 	lines := strings.Split(strings.TrimSpace(calls), "\n")
 	policy, install := -1, -1
 	for i, l := range lines {
 		switch {
 		case strings.HasPrefix(l, "tee /usr/sbin/policy-rc.d"):
 			policy = i
-		case strings.HasPrefix(l, "apt-get install") && strings.Contains(l, "kea-dhcp4-server kea-ctrl-agent kea-admin"):
+		case strings.HasPrefix(l, "apt-get install") && strings.Contains(l, "kea-dhcp4-server kea-ctrl-agent kea-admin kea-dhcp-ddns-server bind9"):
 			install = i
 		case strings.HasPrefix(l, "systemctl") && (strings.Contains(l, "--now") || strings.Contains(l, "stop")):
 			t.Errorf("a unit was stopped: %s", l)
@@ -65,7 +65,7 @@ func TestSetupInstallsKeaWithoutStartingIt(t *testing.T) {
 	if policy < 0 || install < policy {
 		t.Errorf("Kea installed without a policy-rc.d in place first:\n%s", calls)
 	}
-	for _, unit := range []string{"kea-dhcp4-server", "kea-ctrl-agent"} {
+	for _, unit := range []string{"kea-dhcp4-server", "kea-ctrl-agent", "kea-dhcp-ddns-server", "named"} {
 		if !strings.Contains(calls, "systemctl disable "+unit+"\n") {
 			t.Errorf("unit %s it installed is left enabled:\n%s", unit, calls)
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/keaops/keaops/internal/artifact"
 	"github.com/keaops/keaops/internal/diff"
 	"github.com/keaops/keaops/internal/keatest"
 	"github.com/keaops/keaops/internal/model"
@@ -36,6 +37,19 @@ func (c breadthCase) ok(line string) bool {
 	}
 	return true
 }
+
+const ddnsSite = `defaults:
+  dhcp-ddns: {enable-updates: true}
+  ddns-send-updates: true
+  ddns-qualifying-suffix: home.arpa.
+ddns:
+  tsig-keys:
+    - {name: k1, algorithm: HMAC-SHA256, secret: {env: DDNS_KEY}}
+  forward:
+    - {name: home.arpa., key: k1, servers: [127.0.0.1]}
+  reverse:
+    - {name: 30.30.10.in-addr.arpa., servers: [{ip: 127.0.0.1, port: 5353, key: k1}]}
+`
 
 const breadthSubnet = "  - {name: IoT, prefix: 10.30.30.0/24, pools: [10.30.30.100-10.30.30.200]}\n"
 
@@ -129,6 +143,9 @@ lease-database: {type: memfile, lfc-interval: 1800, kea: {max-row-errors: 10}}
 	{name: "evaluate-additional-classes", site: "client-classes:\n  - {name: a, only-if-required: true}\n",
 		subnets:  "subnets:\n  - {name: A, prefix: 10.1.0.0/24, evaluate-additional-classes: [a], pools: [{range: 10.1.0.10-10.1.0.20, evaluate-additional-classes: [a]}]}\n",
 		rejectOn: []string{"2.2", "2.6"}},
+	{name: "ddns", site: ddnsSite, subnets: "subnets:\n  - {name: IoT, prefix: 10.30.30.0/24, ddns-qualifying-suffix: iot.home.arpa.}\n"},
+	{name: "ddns with a key that no tsig-keys defines", site: strings.Replace(ddnsSite, "key: k1}", "key: k2}", 1), keaopsOnly: true},
+	{name: "ddns with a forward zone without its trailing dot", site: strings.Replace(ddnsSite, "name: home.arpa.", "name: home.arpa", 1), keaopsOnly: true},
 	{name: "a raw key the model owns", subnets: "subnets:\n  - {name: A, prefix: 10.1.0.0/24, kea: {valid-lifetime: 600}}\n", keaopsOnly: true},
 	{name: "raw that clashes with the render", subnets: "subnets:\n  - {name: A, prefix: 10.1.0.0/24, kea: {user-context: {name: other}}}\n", keaopsOnly: true},
 	{name: "a literal secret in raw", site: "kea:\n  hosts-database: {type: postgresql, name: kea, user: kea, password: hunter2}\n", keaopsOnly: true},
@@ -160,11 +177,19 @@ func breadthVerdict(t *testing.T, k keatest.Kea, c breadthCase) {
 	if err != nil {
 		t.Fatalf("render: %v", err)
 	}
-	p := filepath.Join(t.TempDir(), "kea-dhcp4.json")
-	data := nodes[0].Files[0].Data
-	os.WriteFile(p, data, 0o600)
-	if err := k.CheckConfig(context.Background(), p); (err == nil) != c.ok(k.Line) {
-		t.Errorf("kea-dhcp4 -t: %v; the table says ok %v\n%s", err, c.ok(k.Line), strings.TrimSpace(string(data)))
+	// Every file of the node, each by its own daemon's -t: the verdict
+	// is the worst of them.
+	var errs []error
+	for _, f := range nodes[0].Files {
+		p := filepath.Join(t.TempDir(), f.Name)
+		os.WriteFile(p, withSecrets(t, f), 0o600)
+		check := map[string]func(context.Context, string) error{Dhcp4File: k.CheckConfig, AgentFile: k.CheckAgentConfig, D2File: k.CheckD2Config}[f.Name]
+		if err := check(context.Background(), p); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if (len(errs) == 0) != c.ok(k.Line) {
+		t.Errorf("kea -t: %v; the table says ok %v", errs, c.ok(k.Line))
 	}
 }
 
@@ -252,10 +277,36 @@ func TestBreadthRoundTrip(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				data := nodes[0].Files[0].Data
-				golden(t, filepath.Join("testdata", "breadth", strings.ReplaceAll(c.name, " ", "-"), v.String()+".json"), data)
-				roundTrip(t, s, data)
+				dir := filepath.Join("testdata", "breadth", strings.ReplaceAll(c.name, " ", "-"))
+				for _, f := range nodes[0].Files {
+					switch f.Name {
+					case Dhcp4File:
+						golden(t, filepath.Join(dir, v.String()+".json"), f.Data)
+						roundTrip(t, s, f.Data)
+					case D2File:
+						golden(t, filepath.Join(dir, v.String()+"."+D2File), f.Data)
+					}
+				}
 			})
 		}
 	}
+}
+
+// testSecret is what every secret reference resolves to in these tests:
+// base64, as a TSIG key's secret must be.
+const testSecret = "a2Vhb3BzLXRlc3Qta2V5LTAxMjM0NTY3ODlhYmNkZWY="
+
+// withSecrets is a rendered file as keaops applies it: its placeholders
+// resolved.
+func withSecrets(t *testing.T, f File) []byte {
+	t.Helper()
+	at := make([]artifact.Secret, len(f.Secrets))
+	for i, s := range f.Secrets {
+		at[i] = artifact.Secret{Offset: s.Offset, Ref: s.Ref}
+	}
+	data, err := artifact.ResolveSecrets(f.Data, at, func(string) (string, error) { return testSecret, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

@@ -63,9 +63,7 @@ func agentConfig(s *model.Site, r rules, n *model.Node) map[string]any {
 	m := map[string]any{
 		"http-host": host,
 		"http-port": port,
-		"control-sockets": map[string]any{
-			"dhcp4": map[string]any{"socket-type": "unix", "socket-name": p.ControlSocket},
-		},
+		"control-sockets": agentSockets(s, p),
 		"loggers": []any{map[string]any{
 			"name": "kea-ctrl-agent", "severity": "INFO",
 			r.outputOptions: []any{map[string]any{"output": agentLog(p)}},
@@ -84,4 +82,13 @@ func agentLog(p model.NodePaths) string {
 		return p.LogFile[:i+1] + "kea-ctrl-agent.log"
 	}
 	return defaultAgentLogFile
+}
+
+// agentSockets are the daemons the Control Agent forwards commands to.
+func agentSockets(s *model.Site, p model.NodePaths) map[string]any {
+	m := map[string]any{"dhcp4": map[string]any{"socket-type": "unix", "socket-name": p.ControlSocket}}
+	if s.DDNS != nil {
+		m["d2"] = map[string]any{"socket-type": "unix", "socket-name": p.D2ControlSocket}
+	}
+	return m
 }

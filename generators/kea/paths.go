@@ -51,6 +51,10 @@ func checkPaths(s *model.Site, report func(model.Finding)) {
 		if len(s.Loggers) == 0 {
 			check("log file", p.LogFile, p.LogFilePos, dirs.Log, defaultLogDir, "KEA_LOG_FILE_DIR") // the schema takes files only
 		}
+		if s.DDNS != nil {
+			check("control socket", p.D2ControlSocket, model.Pos{}, dirs.ControlSocket, defaultSocketDir, "KEA_CONTROL_SOCKET_DIR")
+			check("log file", p.D2LogFile, model.Pos{}, dirs.Log, defaultLogDir, "KEA_LOG_FILE_DIR")
+		}
 		for _, l := range s.Loggers {
 			for _, o := range l.Outputs {
 				if strings.HasPrefix(o.Output, "/") {

@@ -44,8 +44,12 @@ func Render(s *model.Site) ([]NodeConfig, error) {
 	shared := sharedParts(s, r)
 	out := make([]NodeConfig, len(s.Nodes))
 	dhcp4 := make([]map[string]any, len(s.Nodes))
+	d2 := make([]map[string]any, len(s.Nodes))
 	for i, n := range s.Nodes {
 		dhcp4[i] = dhcp4Config(s, r, n, shared)
+		if s.DDNS != nil {
+			d2[i] = d2Config(shared.clash, s, r, n)
+		}
 	}
 	if len(shared.clash.out) > 0 {
 		return nil, &ClashError{Findings: shared.clash.out}
@@ -61,6 +65,14 @@ func Render(s *model.Site) ([]NodeConfig, error) {
 				return
 			}
 			nc := NodeConfig{Node: n, Files: []File{{Name: Dhcp4File, Data: data, Secrets: secrets}}}
+			if s.DDNS != nil {
+				data, secrets, err := encode(map[string]any{"DhcpDdns": d2[i]})
+				if err != nil {
+					errs[i] = fmt.Errorf("encoding %s for %s: %w", D2File, n.Name, err)
+					return
+				}
+				nc.Files = append(nc.Files, File{Name: D2File, Data: data, Secrets: secrets})
+			}
 			if r.controlAgent {
 				data, secrets, err := encode(map[string]any{"Control-agent": agentConfig(s, r, n)})
 				if err != nil {

@@ -72,6 +72,8 @@ const (
 	defaultLeaseFile     = "/var/lib/kea/kea-leases4.csv"
 	defaultLogFile       = "/var/log/kea/kea-dhcp4.log"
 	defaultAgentLogFile  = "/var/log/kea/kea-ctrl-agent.log"
+	defaultD2Socket      = "/run/kea/kea-ddns-ctrl-socket"
+	defaultD2LogFile     = "/var/log/kea/kea-dhcp-ddns.log"
 )
 
 func paths(n *model.Node) model.NodePaths {
@@ -87,6 +89,12 @@ func paths(n *model.Node) model.NodePaths {
 	}
 	if p.LogFile == "" {
 		p.LogFile = defaultLogFile
+	}
+	if p.D2ControlSocket == "" {
+		p.D2ControlSocket = defaultD2Socket
+	}
+	if p.D2LogFile == "" {
+		p.D2LogFile = defaultD2LogFile
 	}
 	return p
 }

@@ -199,7 +199,7 @@ func againstRevision(ctx context.Context, want *model.Site, a SiteArgs, rev stri
 			plan.Errors = append(plan.Errors, fmt.Sprintf("the site at %s does not load (%s); showing everything as new", rev, findings[0]))
 		}
 	}
-	plan.Nodes = []NodePlan{{Node: "all nodes", Changes: diff.Sites(have, want)}}
+	plan.Nodes = []NodePlan{{Node: "all nodes", Changes: append(diff.Sites(have, want), diff.DDNS(have.DDNS, want.DDNS)...)}}
 	// Rendering the base needs its node-local settings too.
 	if a.Override != "" && len(have.Nodes) > 0 {
 		if _, err := yamlsrc.ApplyOverrides(ctx, yamlsrc.OS, a.Override, have); err != nil {

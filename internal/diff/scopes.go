@@ -154,3 +154,65 @@ func (d *differ) server(base Change, have, want *model.Site) {
 	d.field(base, "hooks-libraries", hh, wh, want.Pos)
 	d.field(base, "hosts-databases", hd, wd, want.Pos)
 }
+
+// DDNS lists what changes in the site's kea-dhcp-ddns: zones by name, and
+// the listener and keys. Sites does not compare it: a live kea-dhcp4
+// config does not hold it.
+func DDNS(have, want *model.DDNS) []Change {
+	d := &differ{}
+	base := Change{Kind: "ddns", What: "ddns"}
+	text := func(x *model.DDNS) (listen, keys string, zones map[string]string) {
+		zones = map[string]string{}
+		if x == nil {
+			return "", "", zones
+		}
+		ip, port := x.Listen()
+		listen = fmt.Sprintf("%s:%d", ip, port)
+		var k []string
+		for _, key := range x.Keys {
+			ref := ""
+			if key.Secret != nil {
+				ref = key.Secret.Ref()
+			}
+			k = append(k, fmt.Sprintf("%s %s/%d %s", key.Name, key.Algorithm, key.DigestBits, ref))
+		}
+		keys = strings.Join(k, "; ")
+		for dir, list := range map[string][]*model.DNSDomain{"forward": x.Forward, "reverse": x.Reverse} {
+			for _, z := range list {
+				var servers []string
+				for _, sv := range z.Servers {
+					servers = append(servers, fmt.Sprintf("%s:%d/%s", sv.IP, sv.Port, sv.Key))
+				}
+				zones[dir+" zone "+strings.ToLower(z.Name)] = "key " + z.Key + ", servers " + strings.Join(servers, ", ")
+			}
+		}
+		return listen, keys, zones
+	}
+	hl, hk, hz := text(have)
+	wl, wk, wz := text(want)
+	pos := model.Pos{}
+	if want != nil {
+		pos = want.Pos
+	}
+	d.field(base, "listen", hl, wl, pos)
+	d.field(base, "tsig-keys", hk, wk, pos)
+	keys := map[string]bool{}
+	for k := range hz {
+		keys[k] = true
+	}
+	for k := range wz {
+		keys[k] = true
+	}
+	for _, k := range model.SortedKeys(keys) {
+		d.field(base, k, hz[k], wz[k], pos)
+	}
+	var hr, wr model.Raw
+	if have != nil {
+		hr = have.Raw
+	}
+	if want != nil {
+		wr = want.Raw
+	}
+	d.raw(base, hr, wr)
+	return d.out
+}

@@ -57,6 +57,11 @@ func (k Kea) CheckAgentConfig(ctx context.Context, path string) error {
 	return k.checkWith(ctx, "kea-ctrl-agent", path)
 }
 
+// CheckD2Config runs this installation's kea-dhcp-ddns -t.
+func (k Kea) CheckD2Config(ctx context.Context, path string) error {
+	return k.checkWith(ctx, "kea-dhcp-ddns", path)
+}
+
 func (k Kea) checkWith(ctx context.Context, bin, path string) error {
 	c := k.Command("", bin, "-t", path)
 	cmd := exec.CommandContext(ctx, c.Path, c.Args[1:]...)

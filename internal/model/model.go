@@ -33,7 +33,9 @@ type Site struct {
 	// Loggers are the site's; none means keaops's own.
 	Loggers []*Logger
 	// Hooks are the hook libraries the site loads.
-	Hooks    []*Hook
+	Hooks []*Hook
+	// DDNS is the site's kea-dhcp-ddns, nil when the site has none.
+	DDNS     *DDNS
 	Defaults Defaults
 	Classes  []*ClientClass
 	// OptionDefs are the site's option definitions.
@@ -153,6 +155,8 @@ type TLS struct {
 // default for the target version.
 type NodePaths struct {
 	ControlSocket, LeaseFile, LogFile, HooksDir string
+	// D2ControlSocket and D2LogFile are kea-dhcp-ddns's.
+	D2ControlSocket, D2LogFile string
 	// Where each path was set, for findings (zero: the default).
 	ControlSocketPos, LeaseFilePos, LogFilePos Pos
 }

@@ -27,6 +27,7 @@ var checks = []check{
 	{"kea", checkRaw},
 	{"class-lists", checkClassLists},
 	{"server", checkServer},
+	{"ddns", checkDDNS},
 	{"pools", checkPools},
 	{"reservations", checkReservations},
 	{"options", checkOptions},

@@ -233,6 +233,7 @@ func (l *loader) site(file string, root *yaml.Node) *model.Site {
 		}
 	}
 	l.server(r, s)
+	s.DDNS = l.ddns(r)
 	d := r.sub("defaults")
 	if d.m != nil {
 		s.Defaults = model.Defaults{Lifetimes: d.lifetimes(), Options: l.options(d)}
@@ -301,7 +302,8 @@ func (l *loader) node(r rec) *model.Node {
 		}
 	}
 	p := r.sub("paths")
-	n.Paths = model.NodePaths{ControlSocket: p.str("control-socket"), LeaseFile: p.str("lease-file"), LogFile: p.str("log-file"), HooksDir: p.str("hooks-dir")}
+	n.Paths = model.NodePaths{ControlSocket: p.str("control-socket"), LeaseFile: p.str("lease-file"), LogFile: p.str("log-file"), HooksDir: p.str("hooks-dir"),
+		D2ControlSocket: p.str("ddns-control-socket"), D2LogFile: p.str("ddns-log-file")}
 	if p.m != nil {
 		n.Paths.ControlSocketPos, n.Paths.LeaseFilePos, n.Paths.LogFilePos = p.keyPos("control-socket"), p.keyPos("lease-file"), p.keyPos("log-file")
 	}
