@@ -61,8 +61,8 @@ func agentConfig(s *model.Site, r rules, n *model.Node) map[string]any {
 	p := paths(n)
 	host, port := hostPort(n.ControlURL)
 	m := map[string]any{
-		"http-host": host,
-		"http-port": port,
+		"http-host":       host,
+		"http-port":       port,
 		"control-sockets": agentSockets(s, p),
 		"loggers": []any{map[string]any{
 			"name": "kea-ctrl-agent", "severity": "INFO",

@@ -490,3 +490,31 @@ func (k Kea) StartDHCP(t testing.TB, dirs Dirs, dhcp4 []byte, socket string) *No
 	}
 	return n
 }
+
+// StartDaemon starts one more of this installation's daemons (bin, e.g.
+// kea-dhcp-ddns) in namespace ns ("" for this one) from config data
+// written into dirs.Root as name, stopped when the test ends. It returns
+// the process's log file.
+func (k Kea) StartDaemon(t testing.TB, ns string, dirs Dirs, bin, name string, data []byte) string {
+	t.Helper()
+	cfg := filepath.Join(dirs.Root, name)
+	if err := os.WriteFile(cfg, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{name: bin, exited: make(chan struct{}), log: filepath.Join(dirs.Log, bin+".out")}
+	out, err := os.Create(p.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.cmd = k.Command(ns, bin, "-c", cfg)
+	p.cmd.Dir = dirs.Root
+	p.cmd.Env = append(os.Environ(), dirs.Env()...)
+	p.cmd.Stdout, p.cmd.Stderr = out, out
+	if err := p.cmd.Start(); err != nil {
+		out.Close()
+		t.Fatalf("starting %s: %v", bin, err)
+	}
+	go func() { _ = p.cmd.Wait(); out.Close(); close(p.exited) }()
+	t.Cleanup(func() { p.stop() })
+	return p.log
+}
