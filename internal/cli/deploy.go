@@ -98,6 +98,10 @@ func Deploy(ctx context.Context, a DeployArgs, out io.Writer) (int, error) {
 	if err != nil {
 		return ExitProblems, err
 	}
+	d2, err := D2Targets(site, a.Conn)
+	if err != nil {
+		return ExitProblems, err
+	}
 	unlock, err := lockPair(site, a.Conn)
 	if err != nil {
 		return ExitProblems, err
@@ -123,9 +127,13 @@ func Deploy(ctx context.Context, a DeployArgs, out io.Writer) (int, error) {
 	if !a.Yes || a.DryRun {
 		dry := opts
 		dry.DryRun = true
+		d2res, err := deployD2(ctx, d2, dry, out)
+		if err != nil {
+			return exitFor(err), nil
+		}
 		res, err := deploy.Run(ctx, targets, dry)
 		printRollout(out, res, err)
-		if err != nil || !res.Changed() || a.DryRun {
+		if err != nil || !res.Changed() && !d2res.Changed() || a.DryRun {
 			return exitFor(err), nil
 		}
 		if !confirm(a.In, out, res) {
@@ -134,6 +142,9 @@ func Deploy(ctx context.Context, a DeployArgs, out io.Writer) (int, error) {
 			return ExitProblems, nil
 		}
 		opts.Plan = nil // shown already
+	}
+	if _, err := deployD2(ctx, d2, opts, out); err != nil {
+		return exitFor(err), nil
 	}
 	res, err := deploy.Run(ctx, targets, opts)
 	printRollout(out, res, err)

@@ -59,6 +59,9 @@ type Endpoint struct {
 	Timeout time.Duration
 	// Retries of a read after the first attempt (default 3).
 	Retries int
+	// Service is the daemon a Control Agent forwards to: dhcp4 (when
+	// empty) or d2, kea-dhcp-ddns.
+	Service string
 	Logger  *slog.Logger
 }
 
@@ -232,6 +235,28 @@ func (e *HTTPError) Error() string {
 	return fmt.Sprintf("%s: HTTP %d: %s", e.Command, e.Status, e.Text)
 }
 
+func (c *Client) service() string {
+	if c.cfg.Service == "" {
+		return "dhcp4"
+	}
+	return c.cfg.Service
+}
+
+// root is the key of the daemon's configuration object.
+func (c *Client) root() string {
+	if c.service() == "d2" {
+		return "DhcpDdns"
+	}
+	return "Dhcp4"
+}
+
+// ForD2 is a client for the kea-dhcp-ddns behind the same Control Agent.
+func (c *Client) ForD2() *Client {
+	d := *c
+	d.cfg.Service = "d2"
+	return &d
+}
+
 // Command sends one command and returns its arguments. A non-zero result is
 // an *Error; args may be nil.
 func (c *Client) Command(ctx context.Context, command string, args any) (json.RawMessage, error) {
@@ -247,7 +272,7 @@ func (c *Client) Do(ctx context.Context, command string, args any) (Answer, erro
 		req["arguments"] = args
 	}
 	if c.cfg.Kind == ControlAgent {
-		req["service"] = []string{"dhcp4"}
+		req["service"] = []string{c.service()}
 	}
 	body, err := json.Marshal(req)
 	if err != nil {

@@ -65,7 +65,8 @@ func (c *Client) Status(ctx context.Context) (Status, error) {
 
 // Config is a daemon's running configuration as config-get returns it.
 type Config struct {
-	// Dhcp4 is the configuration, with every default Kea filled in.
+	// Dhcp4 is the configuration, with every default Kea filled in: the
+	// Dhcp4 object, or DhcpDdns for a kea-dhcp-ddns client (ForD2).
 	Dhcp4 json.RawMessage
 	// Hash is Kea's hash of it (2.4+; empty on 2.2).
 	Hash string
@@ -78,28 +79,27 @@ func (c *Client) ConfigGet(ctx context.Context) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	var v struct {
-		Dhcp4 json.RawMessage `json:"Dhcp4"`
-		Hash  string          `json:"hash"`
-	}
+	var v map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return Config{}, fmt.Errorf("config-get: decoding: %w", err)
 	}
-	if len(v.Dhcp4) == 0 {
-		return Config{}, fmt.Errorf("config-get: the answer has no Dhcp4 configuration")
+	if len(v[c.root()]) == 0 {
+		return Config{}, fmt.Errorf("config-get: the answer has no %s configuration", c.root())
 	}
-	return Config{Dhcp4: v.Dhcp4, Hash: v.Hash}, nil
+	var hash string
+	_ = json.Unmarshal(v["hash"], &hash)
+	return Config{Dhcp4: v[c.root()], Hash: hash}, nil
 }
 
-func wrap(dhcp4 json.RawMessage) map[string]json.RawMessage {
-	return map[string]json.RawMessage{"Dhcp4": dhcp4}
+func (c *Client) wrap(dhcp4 json.RawMessage) map[string]json.RawMessage {
+	return map[string]json.RawMessage{c.root(): dhcp4}
 }
 
 // ConfigTest asks the daemon whether it would accept a configuration. Kea
 // does not run hook libraries' checks here: a config that passes can still
 // fail ConfigSet.
 func (c *Client) ConfigTest(ctx context.Context, dhcp4 json.RawMessage) error {
-	_, err := c.Command(ctx, "config-test", wrap(dhcp4))
+	_, err := c.Command(ctx, "config-test", c.wrap(dhcp4))
 	return err
 }
 
@@ -107,7 +107,7 @@ func (c *Client) ConfigTest(ctx context.Context, dhcp4 json.RawMessage) error {
 // (2.4+; empty on 2.2). A failure leaves the daemon serving nothing until a
 // good configuration is set (kea-facts §1.5): callers must restore one.
 func (c *Client) ConfigSet(ctx context.Context, dhcp4 json.RawMessage) (string, error) {
-	raw, err := c.Command(ctx, "config-set", wrap(dhcp4))
+	raw, err := c.Command(ctx, "config-set", c.wrap(dhcp4))
 	if err != nil {
 		return "", err
 	}

@@ -91,6 +91,7 @@ var rawOwned = map[string][]string{
 	"pool":           {"pool", "client-class", "client-classes"},
 	"reservation":    {"ip-address", "hostname", "hw-address", "client-id", "duid", "circuit-id", "flex-id", "client-classes"},
 	"client class":   {"name", "test", "valid-lifetime", "only-if-required", "only-in-additional-list"},
+	"ddns":           {"ip-address", "port", "tsig-keys", "forward-ddns", "reverse-ddns", "control-socket", "control-sockets", "loggers"},
 }
 
 // checkRaw: the escape hatch holds only what the model does not express.
@@ -119,6 +120,9 @@ func checkRaw(s *model.Site, _ []int, report func(model.Finding)) {
 	}
 	for _, r := range s.Reservations {
 		check(r.Raw, "reservation", model.ScopeReservation)
+	}
+	if s.DDNS != nil {
+		check(s.DDNS.Raw, "ddns", 0)
 	}
 }
 

@@ -9,7 +9,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/keaops/keaops/internal/keaapi"
 	"github.com/keaops/keaops/internal/keatest"
 )
 
@@ -50,6 +52,9 @@ func TestDefaultsAreKeas(t *testing.T) {
 				t.Fatal(err)
 			}
 			table := probeDefaults(got.Dhcp4)
+			for scope, m := range probeD2(t, k, dirs) {
+				table[scope] = m
+			}
 			path := filepath.Join("defaults", k.Line+".json")
 			if *update {
 				data, _ := json.MarshalIndent(table, "", "  ")
@@ -110,4 +115,55 @@ func probeDefaults(d map[string]any) map[string]map[string]any {
 	}
 	delete(out["shared-network"], "name")
 	return out
+}
+
+// d2Probe is a kea-dhcp-ddns configuration with one of each scope.
+const d2Probe = `{"DhcpDdns": {"ip-address": "127.0.0.1", "port": 53001, SOCKET,
+ "tsig-keys": [{"name": "k", "algorithm": "HMAC-SHA256", "secret": "a2Vhb3BzLXRlc3Qta2V5LTAxMjM0NTY3ODlhYmNkZWY="}],
+ "forward-ddns": {"ddns-domains": [{"name": "a.", "dns-servers": [{"ip-address": "127.0.0.1"}]}]},
+ "reverse-ddns": {"ddns-domains": [{"name": "1.in-addr.arpa.", "dns-servers": [{"ip-address": "127.0.0.1"}]}]}}}`
+
+// probeD2 is probeDefaults for kea-dhcp-ddns: scopes d2, d2-domain,
+// d2-server and d2-key.
+func probeD2(t *testing.T, k keatest.Kea, dirs keatest.Dirs) map[string]map[string]any {
+	t.Helper()
+	sock := filepath.Join(dirs.Run, "kea-ddns-ctrl-socket")
+	socket := `"control-socket": {"socket-type": "unix", "socket-name": "` + sock + `"}`
+	if k.Line >= "3.0" {
+		socket = `"control-sockets": [{"socket-type": "unix", "socket-name": "` + sock + `"}]`
+	}
+	k.StartDaemon(t, "", dirs, "kea-dhcp-ddns", "kea-dhcp-ddns.json", []byte(strings.Replace(d2Probe, "SOCKET", socket, 1)))
+	c, err := keaapi.New(keaapi.Endpoint{URL: "unix://" + sock, Kind: keaapi.Unix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var cfg keaapi.Config
+	err = keatest.Eventually(ctx, 50*time.Millisecond, func() (bool, error) {
+		cfg, err = c.ForD2().ConfigGet(ctx)
+		return err == nil, err
+	})
+	if err != nil {
+		t.Fatalf("kea-dhcp-ddns config-get: %v", err)
+	}
+	var d map[string]any
+	if err := json.Unmarshal(cfg.Dhcp4, &d); err != nil {
+		t.Fatal(err)
+	}
+	first := func(v any) map[string]any { return v.([]any)[0].(map[string]any) }
+	fwd := d["forward-ddns"].(map[string]any)
+	domain := first(fwd["ddns-domains"])
+	server := first(domain["dns-servers"])
+	key := first(d["tsig-keys"])
+	delete(domain, "dns-servers")
+	delete(domain, "name")
+	delete(server, "ip-address")
+	for _, k := range []string{"name", "algorithm", "secret"} {
+		delete(key, k)
+	}
+	for _, k := range []string{"ip-address", "port", "control-socket", "control-sockets", "tsig-keys", "forward-ddns", "reverse-ddns"} {
+		delete(d, k)
+	}
+	return map[string]map[string]any{"d2": d, "d2-domain": domain, "d2-server": server, "d2-key": key}
 }

@@ -308,20 +308,22 @@ func poolRange(s string) (netip.Addr, netip.Addr, error) {
 
 // Unwrap returns the object inside a whole kea-dhcp4 file's "Dhcp4" key,
 // as strict JSON: the file may be written in Kea's dialect (see Clean).
-func Unwrap(file []byte) (json.RawMessage, error) {
+func Unwrap(file []byte) (json.RawMessage, error) { return UnwrapAs(file, "Dhcp4") }
+
+// UnwrapAs returns the object inside a whole Kea file's top-level key
+// (Dhcp4, DhcpDdns, Control-agent), as strict JSON.
+func UnwrapAs(file []byte, key string) (json.RawMessage, error) {
 	clean, err := Clean(file)
 	if err != nil {
 		line, col := lineCol(file, err.(*SyntaxError).Offset)
 		return nil, fmt.Errorf("decoding: line %d column %d: %w", line, col, err)
 	}
-	var v struct {
-		Dhcp4 json.RawMessage `json:"Dhcp4"`
-	}
+	var v map[string]json.RawMessage
 	if err := json.Unmarshal(clean, &v); err != nil {
 		return nil, fmt.Errorf("decoding: %w", err)
 	}
-	if len(v.Dhcp4) == 0 {
-		return nil, fmt.Errorf("no Dhcp4 configuration")
+	if len(v[key]) == 0 {
+		return nil, fmt.Errorf("no %s configuration", key)
 	}
-	return v.Dhcp4, nil
+	return v[key], nil
 }
