@@ -51,6 +51,7 @@ type Agent struct {
 	cfg     Config
 	src     source
 	kea     *keaapi.Client
+	d2      *keaapi.Client // kea-dhcp-ddns, nil when not configured
 	log     *slog.Logger
 	metrics *metrics
 	sync    chan struct{}
@@ -86,6 +87,13 @@ func New(cfg Config, log *slog.Logger) (*Agent, error) {
 		return nil, fmt.Errorf("kea.control: %w", err)
 	}
 	a.kea = c
+	if cfg.Kea.DDNSControl != "" {
+		d, err := keaapi.New(keaapi.Endpoint{URL: cfg.Kea.DDNSControl, User: cfg.Kea.User, Password: password})
+		if err != nil {
+			return nil, fmt.Errorf("kea.ddns-control: %w", err)
+		}
+		a.d2 = d.ForD2()
+	}
 	if cfg.SyncTokenFile != "" {
 		b, err := os.ReadFile(cfg.SyncTokenFile)
 		if err != nil {
@@ -194,6 +202,11 @@ func (a *Agent) pass(ctx context.Context) error {
 	}
 	snap, resolved, want, wantSite := f.snap, f.resolved, f.want, f.wantSite
 	st := a.Status()
+	// kea-dhcp-ddns first: it does not interrupt DHCP, and a config it
+	// refuses stops the pass before DHCP is touched.
+	if err := a.applyD2(ctx, snap); err != nil {
+		return a.failed(snap, err)
+	}
 
 	live, err := a.kea.ConfigGet(ctx)
 	if err != nil {

@@ -88,6 +88,11 @@ type Kea struct {
 	ConfigFile string `yaml:"config-file"`
 	// AgentConfigFile, when set, receives kea-ctrl-agent.json.
 	AgentConfigFile string `yaml:"agent-config-file"`
+	// DDNSControl is kea-dhcp-ddns's control: its unix socket, or the
+	// Control Agent's URL; DDNSConfigFile is the file it starts from. A
+	// site with DDNS needs both, or its kea-dhcp-ddns.json is not applied.
+	DDNSControl    string `yaml:"ddns-control"`
+	DDNSConfigFile string `yaml:"ddns-config-file"`
 }
 
 // HA coordinates the agents of a pair: the primary's agent applies a
@@ -169,6 +174,9 @@ func ParseConfig(b []byte) (Config, error) {
 	}
 	if c.Kea.ConfigFile == "" {
 		errs = append(errs, errors.New("kea.config-file: required (the file kea-dhcp4 starts from)"))
+	}
+	if (c.Kea.DDNSControl == "") != (c.Kea.DDNSConfigFile == "") {
+		errs = append(errs, errors.New("kea.ddns-control and kea.ddns-config-file go together: kea-dhcp-ddns's control and the file it starts from"))
 	}
 	if c.Drift != "correct" && c.Drift != "report" {
 		errs = append(errs, fmt.Errorf("drift: %q: want correct or report", c.Drift))

@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,8 +14,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keaops/keaops/generators/kea"
+	"github.com/keaops/keaops/internal/agent"
 	"github.com/keaops/keaops/internal/artifact"
 	"github.com/keaops/keaops/internal/keaapi"
 	"github.com/keaops/keaops/internal/keatest"
@@ -144,6 +148,39 @@ func deployDDNS(t *testing.T, k keatest.Kea) {
 			t.Errorf("%s's kea-dhcp-ddns runs reverse zones %q after the refused deploy", name, got)
 		}
 	}
+
+	// The standby's keaops-agent takes the next change: its kea-dhcp-ddns
+	// gets a third reverse zone, and the file it starts from with it.
+	writeFile(t, site, strings.Replace(bad, "  kea: {dns-server-timeout: -5}\n", "", 1))
+	writeFile(t, site, strings.Replace(readFile(t, site), "{name: 0.40.10.in-addr.arpa., key: k1, servers: [127.0.0.1]}]",
+		"{name: 0.40.10.in-addr.arpa., key: k1, servers: [127.0.0.1]}, {name: 168.192.in-addr.arpa., servers: [127.0.0.1]}]", 1))
+	remote := filepath.Join(t.TempDir(), "rendered.git")
+	gitCLI(t, "", "init", "-q", "--bare", remote)
+	rev := renderPublish(t, site, "", remote)
+	d2file := filepath.Join(dirs["kea-b"].Root, "kea-dhcp-ddns.json")
+	a, err := agent.New(agent.Config{
+		Node:   "kea-b",
+		Source: agent.Source{Git: &agent.GitSource{URL: remote, Branch: "keaops-rendered"}},
+		Kea: agent.Kea{Control: "unix://" + filepath.Join(dirs["kea-b"].Run, "kea4-ctrl.sock"), ConfigFile: filepath.Join(dirs["kea-b"].Root, "kea-dhcp4.json"),
+			DDNSControl: "unix://" + filepath.Join(dirs["kea-b"].Run, "d2.sock"), DDNSConfigFile: d2file},
+		Interval: agent.Duration{Duration: time.Minute}, Drift: "correct", StateDir: t.TempDir(),
+	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Pass(context.Background())
+	if st := a.Status(); st.LastError != "" || st.LastAppliedRevision != rev {
+		t.Fatalf("the agent: %+v", st)
+	}
+	if got := zones("kea-b"); got != "0.40.10.in-addr.arpa. 168.192.in-addr.arpa. 30.30.10.in-addr.arpa." {
+		t.Errorf("kea-b's kea-dhcp-ddns after its agent: %q", got)
+	}
+	if got := zones("kea-a"); got != "0.40.10.in-addr.arpa. 30.30.10.in-addr.arpa." {
+		t.Errorf("kea-a's kea-dhcp-ddns changed without its agent: %q", got)
+	}
+	if f := readFile(t, d2file); !strings.Contains(f, "168.192.in-addr.arpa.") || strings.Contains(f, "keaops-secret") {
+		t.Errorf("the agent's %s holds no new zone, or an unresolved secret:\n%s", d2file, f)
+	}
 }
 
 // netns creates a network namespace with its loopback up, deleted when
@@ -161,4 +198,3 @@ func netns(t *testing.T) string {
 	t.Cleanup(func() { exec.Command("ip", "netns", "del", name).Run() })
 	return name
 }
-
