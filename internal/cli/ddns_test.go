@@ -135,6 +135,9 @@ func deployDDNS(t *testing.T, k keatest.Kea) {
 	if code != 0 || !strings.Contains(out, "kea-a kea-dhcp-ddns: unchanged") || !strings.Contains(out, "no changes") {
 		t.Errorf("a second deploy: %d\n%s", code, out)
 	}
+	if code, out := run(t, "status", "--site", site); code != 0 || !regexp.MustCompile(`(?m)^kea-a .* current$`).MatchString(out) || !strings.Contains(out, "DDNS") {
+		t.Errorf("status after the deploy: %d\n%s", code, out)
+	}
 
 	// A config kea-dhcp-ddns refuses (raw Kea JSON keaops cannot check).
 	bad := strings.Replace(readFile(t, site), "ddns:\n", "ddns:\n  kea: {dns-server-timeout: -5}\n", 1)
@@ -147,6 +150,9 @@ func deployDDNS(t *testing.T, k keatest.Kea) {
 		if got := zones(name); got != "0.40.10.in-addr.arpa. 30.30.10.in-addr.arpa." {
 			t.Errorf("%s's kea-dhcp-ddns runs reverse zones %q after the refused deploy", name, got)
 		}
+	}
+	if _, out := run(t, "status", "--site", site, "--format", "json"); !strings.Contains(out, `"ddns": "differs"`) {
+		t.Errorf("status with a D2 change not deployed:\n%s", out)
 	}
 
 	// The standby's keaops-agent takes the next change: its kea-dhcp-ddns

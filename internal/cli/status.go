@@ -15,6 +15,7 @@ import (
 
 	"github.com/keaops/keaops/generators/kea"
 	"github.com/keaops/keaops/internal/diff"
+	"github.com/keaops/keaops/internal/keaapi"
 	"github.com/keaops/keaops/internal/model"
 	"github.com/keaops/keaops/sources/keaconfig"
 )
@@ -47,7 +48,11 @@ type NodeStatus struct {
 	// a degraded deploy left behind, or a change not deployed yet.
 	Pending int `json:"pending_changes"`
 	// Hash is Kea's config-hash-get (2.4+).
-	Hash  string `json:"hash,omitempty"`
+	Hash string `json:"hash,omitempty"`
+	// DDNS is the node's kea-dhcp-ddns, for a site with DDNS: "current"
+	// (it runs the site's config; TSIG secrets are not compared),
+	// "differs" (a deploy would change it), or what failed.
+	DDNS  string `json:"ddns,omitempty"`
 	Error string `json:"error,omitempty"`
 }
 
@@ -159,6 +164,9 @@ func Status(ctx context.Context, a StatusArgs, out io.Writer) (int, error) {
 					r.Pending = pending(live, site, rendered.Files[n.Name+"/"+kea.Dhcp4File], n.Name)
 				}
 			}
+			if site.DDNS != nil {
+				r.DDNS = d2State(cctx, c, rendered.Files[n.Name+"/"+kea.D2File])
+			}
 		})
 	}
 	wg.Wait()
@@ -176,7 +184,11 @@ func Status(ctx context.Context, a StatusArgs, out io.Writer) (int, error) {
 		}
 	} else {
 		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "NODE\tROLE\tKEA\tUPTIME\tHA STATE\tSERVING\tPARTNER\tCONFIG")
+		header := "NODE\tROLE\tKEA\tUPTIME\tHA STATE\tSERVING\tPARTNER\tCONFIG"
+		if site.DDNS != nil {
+			header += "\tDDNS"
+		}
+		fmt.Fprintln(tw, header)
 		for _, r := range rows {
 			if r.Error != "" {
 				fmt.Fprintf(tw, "%s\t%s\tERROR: %s\n", r.Node, r.Role, r.Error)
@@ -189,8 +201,12 @@ func Status(ctx context.Context, a StatusArgs, out io.Writer) (int, error) {
 			if r.HAState == "" {
 				partner = "-"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Node, r.Role, r.Version, time.Duration(r.Uptime)*time.Second,
+			line := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", r.Node, r.Role, r.Version, time.Duration(r.Uptime)*time.Second,
 				orDash(r.HAState), orDash(strings.Join(r.Serving, ",")), partner, configWords[r.Config]+behind(r.Pending))
+			if site.DDNS != nil {
+				line += "\t" + r.DDNS
+			}
+			fmt.Fprintln(tw, line)
 		}
 		tw.Flush()
 		for _, r := range rows {
@@ -203,4 +219,25 @@ func Status(ctx context.Context, a StatusArgs, out io.Writer) (int, error) {
 		return ExitProblems, nil
 	}
 	return ExitOK, nil
+}
+
+// d2State is what a node's kea-dhcp-ddns runs, next to the site's render
+// for it.
+func d2State(ctx context.Context, c *keaapi.Client, file []byte) string {
+	want, err := keaconfig.UnwrapAs(file, "DhcpDdns")
+	if err != nil {
+		return "ERROR: " + err.Error()
+	}
+	live, err := c.ForD2().ConfigGet(ctx)
+	if err != nil {
+		return "ERROR: " + err.Error()
+	}
+	same, err := keaconfig.SameD2Unresolved(live.Dhcp4, want)
+	switch {
+	case err != nil:
+		return "ERROR: " + err.Error()
+	case same:
+		return "current"
+	}
+	return "differs"
 }

@@ -11,19 +11,27 @@ import (
 // objects, secrets resolved) mean the same to the daemon: a live
 // config-get fills in defaults (the d2 tables in defaults/) that a
 // rendered one leaves out, and may order keys differently.
-func SameD2(a, b json.RawMessage) (bool, error) {
-	na, err := normalD2(a)
+func SameD2(a, b json.RawMessage) (bool, error) { return sameD2(a, b, false) }
+
+// SameD2Unresolved is SameD2 for a rendered config whose secrets are
+// still placeholders: TSIG secrets are left out of the comparison.
+func SameD2Unresolved(live, rendered json.RawMessage) (bool, error) {
+	return sameD2(live, rendered, true)
+}
+
+func sameD2(a, b json.RawMessage, noSecrets bool) (bool, error) {
+	na, err := normalD2(a, noSecrets)
 	if err != nil {
 		return false, err
 	}
-	nb, err := normalD2(b)
+	nb, err := normalD2(b, noSecrets)
 	if err != nil {
 		return false, err
 	}
 	return na == nb, nil
 }
 
-func normalD2(raw json.RawMessage) (string, error) {
+func normalD2(raw json.RawMessage, noSecrets bool) (string, error) {
 	var m map[string]any
 	if err := decodeNumbers(raw, &m); err != nil {
 		return "", fmt.Errorf("decoding a kea-dhcp-ddns config: %w", err)
@@ -60,6 +68,9 @@ func normalD2(raw json.RawMessage) (string, error) {
 	for _, k := range keys {
 		if km, ok := k.(map[string]any); ok {
 			prune("d2-key", km)
+			if noSecrets {
+				delete(km, "secret")
+			}
 		}
 	}
 	// Loggers carry the output defaults config-get adds.
