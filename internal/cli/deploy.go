@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -94,11 +95,7 @@ func Deploy(ctx context.Context, a DeployArgs, out io.Writer) (int, error) {
 	if site == nil {
 		return ExitProblems, err
 	}
-	targets, err := Targets(site, a.Conn)
-	if err != nil {
-		return ExitProblems, err
-	}
-	d2, err := D2Targets(site, a.Conn)
+	targets, d2, err := allTargets(site, a.Conn)
 	if err != nil {
 		return ExitProblems, err
 	}
@@ -175,27 +172,54 @@ func exitFor(err error) int {
 // Targets renders the site and resolves its secrets into what each node
 // should run. The resolved configs live in memory only.
 func Targets(site *model.Site, conn ConnArgs) ([]deploy.Target, error) {
+	targets, _, err := allTargets(site, conn)
+	return targets, err
+}
+
+// allTargets are Targets and, for a site with DDNS, each node's
+// kea-dhcp-ddns behind its Control Agent.
+func allTargets(site *model.Site, conn ConnArgs) ([]deploy.Target, []deploy.D2Target, error) {
+	if site.DDNS != nil && site.KeaVersion.AtLeast(3, 2) {
+		return nil, nil, fmt.Errorf("kea-dhcp-ddns of Kea %s has no Control Agent in front of it, and keaops does not reach its own HTTP socket yet: apply %s with keaops-agent", site.KeaVersion, kea.D2File)
+	}
 	set, err := Artifacts(site)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	clients, err := connect(site, conn)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	// object is a node's file, secrets resolved, unwrapped from key.
+	object := func(n *model.Node, file, key string) (json.RawMessage, error) {
+		data, err := set.Manifest.Resolve(n.Name, file, set.Files[n.Name+"/"+file], artifact.EnvFileResolver)
+		if err != nil {
+			return nil, fmt.Errorf("node %s: %w", n.Name, err)
+		}
+		obj, err := keaconfig.UnwrapAs(data, key)
+		if err != nil {
+			return nil, fmt.Errorf("node %s: %s: %w", n.Name, file, err)
+		}
+		return obj, nil
 	}
 	var targets []deploy.Target
+	var d2 []deploy.D2Target
 	for _, n := range site.Nodes {
-		data, err := set.Manifest.Resolve(n.Name, kea.Dhcp4File, set.Files[n.Name+"/"+kea.Dhcp4File], artifact.EnvFileResolver)
+		dhcp4, err := object(n, kea.Dhcp4File, "Dhcp4")
 		if err != nil {
-			return nil, fmt.Errorf("node %s: %w", n.Name, err)
-		}
-		dhcp4, err := keaconfig.Unwrap(data)
-		if err != nil {
-			return nil, fmt.Errorf("node %s: %w", n.Name, err)
+			return nil, nil, err
 		}
 		targets = append(targets, deploy.Target{Name: n.Name, Role: n.Role, API: clients[n.Name], Config: dhcp4, Want: site})
+		if site.DDNS == nil {
+			continue
+		}
+		cfg, err := object(n, kea.D2File, "DhcpDdns")
+		if err != nil {
+			return nil, nil, err
+		}
+		d2 = append(d2, deploy.D2Target{Name: n.Name, API: clients[n.Name].ForD2(), Config: cfg})
 	}
-	return targets, nil
+	return targets, d2, nil
 }
 
 func confirm(in io.Reader, out io.Writer, res deploy.Result) bool {

@@ -21,8 +21,8 @@ var defTypes = map[string]optType{
 }
 
 type defKey struct {
-	space, name string
-	code        int
+	space string
+	code  int
 }
 
 // optionSet is what a site's options may name: Kea's standard options for
