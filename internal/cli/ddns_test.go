@@ -113,6 +113,9 @@ func deployDDNS(t *testing.T, k keatest.Kea) {
 	// The site gains the Lab's reverse zone: only kea-dhcp-ddns changes.
 	writeFile(t, site, data+strings.Replace(ddnsBlock, "[{name: ZONE, key: k1, servers: [127.0.0.1]}]",
 		"[{name: 30.30.10.in-addr.arpa., key: k1, servers: [127.0.0.1]}, {name: 0.40.10.in-addr.arpa., key: k1, servers: [127.0.0.1]}]", 1))
+	if code, out := run(t, "diff", "--site", site); code != 0 || !strings.Contains(out, "~ kea-dhcp-ddns config what runs → the site's") || strings.Contains(out, "config-set") {
+		t.Errorf("diff of a D2 change: %d\n%s", code, out)
+	}
 	before := reloads(t, nodes)
 	code, out := run(t, "deploy", "--site", site, "--yes")
 	if code != 0 || !strings.Contains(out, "kea-a kea-dhcp-ddns: deployed") || !strings.Contains(out, "kea-b kea-dhcp-ddns: deployed") {

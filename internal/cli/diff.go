@@ -338,6 +338,17 @@ func againstLive(ctx context.Context, want *model.Site, conn ConnArgs, jsonDiff 
 					plan.Nodes[i].PlanNote = err.Error()
 				}
 			}
+			// kea-dhcp-ddns after the DHCP plan: deploy applies it apart,
+			// and it never makes DHCP take a config-set.
+			if want.DDNS != nil && !want.KeaVersion.AtLeast(3, 2) {
+				if st := d2State(cctx, clients[n.Name], rendered.Files[n.Name+"/"+kea.D2File]); st != "current" {
+					c := diff.Change{Op: diff.Modify, Kind: "ddns", What: "kea-dhcp-ddns", Field: "config", Old: "what runs", New: "the site's (deploy applies it before DHCP, without touching DHCP)", Pos: want.DDNS.Pos}
+					if st != "differs" {
+						c.Old, c.Error = "unknown", "kea-dhcp-ddns could not be read: "+strings.TrimPrefix(st, "ERROR: ")
+					}
+					plan.Nodes[i].Changes = append(plan.Nodes[i].Changes, c)
+				}
+			}
 			if jsonDiff {
 				lines, err := diff.JSON(cfg.Dhcp4, w, false)
 				if err != nil {
