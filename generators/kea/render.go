@@ -170,7 +170,7 @@ func sharedParts(s *model.Site, r rules) shared {
 	inNetwork := map[string][]any{}
 	for _, i := range order {
 		sn := s.Subnets[i]
-		m := subnet(s, r, sh.clash, sn, bySubnet[i], lbNames)
+		m := subnet(s, r, sh.clash, globalRes, sn, bySubnet[i], lbNames)
 		record(m, subnetPrints[i], "reservations")
 		if sn.Network != "" {
 			inNetwork[sn.Network] = append(inNetwork[sn.Network], m)
@@ -264,7 +264,7 @@ func classKey(r rules, m map[string]any, classes []string) {
 	}
 }
 
-func subnet(s *model.Site, r rules, c *clashes, sn *model.Subnet, res []*model.Reservation, lb [2]string) map[string]any {
+func subnet(s *model.Site, r rules, c *clashes, globals []*model.Reservation, sn *model.Subnet, res []*model.Reservation, lb [2]string) map[string]any {
 	m := map[string]any{
 		"id":     sn.ID,
 		"subnet": sn.Prefix.Masked().String(),
@@ -275,7 +275,7 @@ func subnet(s *model.Site, r rules, c *clashes, sn *model.Subnet, res []*model.R
 	if n := s.Network(sn.Network); n != nil {
 		enclosing = append(enclosing, n.Settings)
 	}
-	for k, v := range model.ReservationFlags(s, sn, res) {
+	for k, v := range model.ReservationFlags(s, globals, sn, res) {
 		if !slices.ContainsFunc(enclosing, func(set model.Settings) bool { _, ok := set[k]; return ok }) {
 			m[k] = v
 		}

@@ -113,7 +113,10 @@ func Sites(have, want *model.Site) []Change {
 
 var kindRank = map[string]int{"global": 0, "ha": 1, "peer": 2, "class": 3, "network": 4, "subnet": 5, "pool": 6, "reservation": 7}
 
-type differ struct{ out []Change }
+type differ struct {
+	out    []Change
+	global map[*model.Site][]*model.Reservation
+}
 
 func (d *differ) add(c Change) { d.out = append(d.out, c) }
 

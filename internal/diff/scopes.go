@@ -100,7 +100,7 @@ func (d *differ) subnetSettings(base Change, have, want *model.Site, o, w *model
 		}
 		return out
 	}
-	d.settings(base, model.SubnetBase(have, o, list(hRes)), model.SubnetBase(want, w, list(wRes)),
+	d.settings(base, model.SubnetBase(have, d.globalHosts(have), o, list(hRes)), model.SubnetBase(want, d.globalHosts(want), w, list(wRes)),
 		model.Valid(o.Lifetimes, have.Inherited(o)), model.Valid(w.Lifetimes, want.Inherited(w)), chain(have, o), chain(want, w), w.Pos)
 	d.field(base, "shared-network", o.Network, w.Network, w.NetworkPos)
 	d.raw(base, o.Raw, w.Raw)
@@ -215,4 +215,16 @@ func DDNS(have, want *model.DDNS) []Change {
 	}
 	d.raw(base, hr, wr)
 	return d.out
+}
+
+// globalHosts are a site's global reservations, taken once per diff.
+func (d *differ) globalHosts(s *model.Site) []*model.Reservation {
+	if g, ok := d.global[s]; ok {
+		return g
+	}
+	if d.global == nil {
+		d.global = map[*model.Site][]*model.Reservation{}
+	}
+	d.global[s] = model.GlobalReservations(s)
+	return d.global[s]
 }

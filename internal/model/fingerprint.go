@@ -90,6 +90,7 @@ func Fingerprints(s *Site) (global string, subnets []string) {
 	global = f.sum()
 
 	placed := Place(s)
+	globals := GlobalReservations(s)
 	subnets = make([]string, len(s.Subnets))
 	for j, sn := range s.Subnets {
 		sf := fingerprinter{g: s.Inherited(sn)}
@@ -106,7 +107,7 @@ func Fingerprints(s *Site) (global string, subnets []string) {
 			chain = append(chain, n.Settings)
 			sf.add("subnet %s network=%q", sn.Prefix.Masked(), sn.Network)
 		}
-		sf.extras("subnet "+sn.Prefix.Masked().String(), Lifetimes{}, SubnetBase(s, sn, res), Valid(sn.Lifetimes, s.Inherited(sn)), append(chain, sn.Settings), sn.Raw)
+		sf.extras("subnet "+sn.Prefix.Masked().String(), Lifetimes{}, SubnetBase(s, globals, sn, res), Valid(sn.Lifetimes, s.Inherited(sn)), append(chain, sn.Settings), sn.Raw)
 		subnets[j] = sf.sum()
 	}
 	return global, subnets

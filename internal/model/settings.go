@@ -228,8 +228,8 @@ func baseline(key string, base map[string]any, valid int64) any {
 // SubnetBase is what a subnet has without settings of its own or its
 // network's: the reservation flags keaops derives (see ReservationFlags)
 // under the global settings.
-func SubnetBase(s *Site, sn *Subnet, res []*Reservation) map[string]any {
-	base := ReservationFlags(s, sn, res)
+func SubnetBase(s *Site, globals []*Reservation, sn *Subnet, res []*Reservation) map[string]any {
+	base := ReservationFlags(s, globals, sn, res)
 	for k, v := range s.Settings {
 		base[k] = v.Value
 	}
@@ -238,12 +238,12 @@ func SubnetBase(s *Site, sn *Subnet, res []*Reservation) map[string]any {
 
 // ReservationFlags are the reservations-* values keaops renders on a
 // subnet whose scopes set none: look up global reservations only when the
-// site has some, and skip the in-pool check when no reservation that can
-// apply to the subnet — its own (res) and the global ones — is inside one
-// of its pools: faster, and true. A host database may hold any
-// reservation, so with one the check stays.
-func ReservationFlags(s *Site, sn *Subnet, res []*Reservation) map[string]any {
-	global := false
+// site has some (globals, see GlobalReservations), and skip the in-pool
+// check when no reservation that can apply to the subnet — its own (res)
+// and the global ones — is inside one of its pools: faster, and true. A
+// host database may hold any reservation, so with one the check stays.
+func ReservationFlags(s *Site, globals []*Reservation, sn *Subnet, res []*Reservation) map[string]any {
+	global := len(globals) > 0
 	outOfPool := len(s.HostsDBs) == 0
 	inPool := func(r *Reservation) {
 		for _, p := range sn.Pools {
@@ -252,11 +252,8 @@ func ReservationFlags(s *Site, sn *Subnet, res []*Reservation) map[string]any {
 			}
 		}
 	}
-	for _, r := range s.Reservations {
-		if r.Global {
-			global = true
-			inPool(r)
-		}
+	for _, r := range globals {
+		inPool(r)
 	}
 	for _, r := range res {
 		inPool(r)
@@ -375,4 +372,16 @@ func (d SettingDef) Value(v any) (any, error) {
 
 func (k Kind) String() string {
 	return [...]string{"true or false", "a whole number", "a number", "a string", "an IPv4 address", "a list of strings", "an object"}[k]
+}
+
+// GlobalReservations are the site's global reservations, for
+// ReservationFlags (callers take them once, not once per subnet).
+func GlobalReservations(s *Site) []*Reservation {
+	var out []*Reservation
+	for _, r := range s.Reservations {
+		if r.Global {
+			out = append(out, r)
+		}
+	}
+	return out
 }

@@ -91,19 +91,16 @@ func (r *reader) later(fn func()) { r.deferred = append(r.deferred, fn) }
 // scope sets the key is keaops's rendering, not a setting. Then the
 // subnets', the networks' raw.
 func (r *reader) reservationFlags(s *model.Site) {
-	placed := model.Place(s)
-	byIndex := map[*model.Subnet]int{}
-	for i, sn := range s.Subnets {
-		byIndex[sn] = i
-	}
-	for _, ps := range r.pending {
-		var res []*model.Reservation
-		for i, j := range placed {
-			if j >= 0 && s.Subnets[j] == ps.sn {
-				res = append(res, s.Reservations[i])
-			}
+	bySubnet := map[*model.Subnet][]*model.Reservation{}
+	for i, j := range model.Place(s) {
+		if j >= 0 {
+			bySubnet[s.Subnets[j]] = append(bySubnet[s.Subnets[j]], s.Reservations[i])
 		}
-		derived := model.SubnetBase(s, ps.sn, res)
+	}
+	globals := model.GlobalReservations(s)
+	for _, ps := range r.pending {
+		res := bySubnet[ps.sn]
+		derived := model.SubnetBase(s, globals, ps.sn, res)
 		outer := []model.Settings{s.Settings}
 		if n := s.Network(ps.sn.Network); n != nil {
 			outer = append(outer, n.Settings)

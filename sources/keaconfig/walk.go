@@ -13,10 +13,12 @@ import (
 // what the model did not take: it goes to the escape hatch or into the
 // report, and is never dropped unsaid.
 type obj struct {
-	p     *parser
-	m     map[string]any
-	path  string
-	taken map[string]bool
+	p    *parser
+	m    map[string]any
+	path string
+	// taken keys, few per object: a slice is cheaper than a map for the
+	// hundreds of thousands of objects of a large config.
+	taken []string
 	kids  map[string]*obj
 	lists map[string][]*obj
 	// claimed: a reader took responsibility for the whole object,
@@ -35,15 +37,23 @@ func (p *parser) errorf(path, format string, args ...any) {
 }
 
 func (p *parser) obj(m map[string]any, path string) *obj {
-	return &obj{p: p, m: m, path: path, taken: map[string]bool{}}
+	return &obj{p: p, m: m, path: path}
 }
+
+func (o *obj) take(k string) {
+	if !o.isTaken(k) {
+		o.taken = append(o.taken, k)
+	}
+}
+
+func (o *obj) isTaken(k string) bool { return slices.Contains(o.taken, k) }
 
 func (o *obj) has(k string) bool { _, ok := o.m[k]; return ok }
 
 func (o *obj) get(k string) (any, bool) {
 	v, ok := o.m[k]
 	if ok {
-		o.taken[k] = true
+		o.take(k)
 	}
 	return v, ok
 }
@@ -130,10 +140,14 @@ func (o *obj) child(k string) *obj {
 	if c, ok := o.kids[k]; ok {
 		return c
 	}
-	m, _ := o.m[k].(map[string]any)
-	if v, ok := o.m[k]; ok && m == nil {
+	v, ok := o.m[k]
+	if !ok {
+		return &obj{p: o.p, path: o.path + "." + k} // nothing there, nothing left
+	}
+	m, _ := v.(map[string]any)
+	if m == nil {
 		o.p.errorf(o.path+"."+k, "want an object, not %s", jsonText(v))
-		o.taken[k] = true
+		o.take(k)
 	}
 	c := o.p.obj(m, o.path+"."+k)
 	if o.kids == nil {
@@ -157,7 +171,7 @@ func (o *obj) list(k string) []*obj {
 	l, isList := v.([]any)
 	if !isList {
 		o.p.errorf(o.path+"."+k, "want a list, not %s", jsonText(v))
-		o.taken[k] = true
+		o.take(k)
 		return nil
 	}
 	out := make([]*obj, len(l))
@@ -182,11 +196,13 @@ func (o *obj) opened() bool { return len(o.taken) > 0 || len(o.kids) > 0 || len(
 // keys never taken, the rest of each child object, and the list entries
 // never opened. Leftovers of opened, unclaimed list entries are reported.
 func (o *obj) rest(scope string) map[string]any {
+	if len(o.taken) == len(o.m) {
+		return nil // all taken: the common case, a config keaops rendered
+	}
 	out := map[string]any{}
-	for _, k := range slices.Sorted(maps.Keys(o.m)) {
-		v := o.m[k]
+	for k, v := range o.m {
 		switch {
-		case o.taken[k]:
+		case o.isTaken(k):
 		case o.kids[k] != nil:
 			if o.kids[k].claimed {
 				continue // its reader kept what was left
