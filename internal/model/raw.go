@@ -66,23 +66,21 @@ func canonical(v any) any {
 // same entity as another: a raw entry with the identity of one the model
 // renders clashes with it, any other raw entry is added to the list.
 var IdentityKeys = map[string][]string{
-	"option-data":                  {"space", "name", "code"},
-	"option-def":                   {"space", "name", "code"},
-	"client-classes":               {"name"},
-	"hooks-libraries":              {"library"},
-	"loggers":                      {"name"},
-	"subnet4":                      {"id", "subnet"},
-	"shared-networks":              {"name"},
-	"pools":                        {"pool"},
-	"reservations":                 {"hw-address", "client-id", "duid", "circuit-id", "flex-id"},
-	"control-sockets":              {"socket-type"},
-	"interfaces":                   nil,
-	"ip-addresses":                 nil,
-	"host-reservation-identifiers": nil,
+	"option-data":     {"space", "name", "code"},
+	"option-def":      {"space", "name", "code"},
+	"client-classes":  {"name"},
+	"hooks-libraries": {"library"},
+	"loggers":         {"name"},
+	"subnet4":         {"id", "subnet"},
+	"shared-networks": {"name"},
+	"pools":           {"pool"},
+	"reservations":    {"hw-address", "client-id", "duid", "circuit-id", "flex-id"},
+	"control-sockets": {"socket-type"},
 }
 
-// Identity returns what makes a list entry one entity of list key, "" for
-// entries that have none (scalars).
+// Identity returns what makes a list entry one entity of list key: for a
+// scalar (an interface name, an address) the value itself; for an object
+// its identity keys, "" when it has none (it is then never a clash).
 func Identity(list string, entry any) string {
 	m, ok := entry.(map[string]any)
 	if !ok {
