@@ -96,38 +96,41 @@ func (e *SyntaxError) Error() string { return e.Msg }
 func Decode(file string, src []byte, v any) error {
 	clean, err := Clean(src)
 	if err == nil {
-		d := json.NewDecoder(bytes.NewReader(clean))
-		d.UseNumber()
-		err = d.Decode(v)
-		if err == nil && d.More() {
-			err = &SyntaxError{Offset: int(d.InputOffset()), Msg: "more after the end of the configuration"}
-		}
+		err = decodeClean(clean, v)
 	}
-	if err == nil {
-		return nil
-	}
-	off, msg := -1, err.Error()
 	var se *SyntaxError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &se):
+		line, col := lineCol(src, se.Offset)
+		return fmt.Errorf("%s:%d:%d: %s", file, line, col, se.Msg)
+	}
+	return fmt.Errorf("%s: %w", file, err)
+}
+
+// decodeClean decodes strict JSON into v (numbers as json.Number); a
+// failure is a *SyntaxError at its offset.
+func decodeClean(clean []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(clean))
+	d.UseNumber()
+	err := d.Decode(v)
+	if err == nil && d.More() {
+		return &SyntaxError{Offset: int(d.InputOffset()), Msg: "more after the end of the configuration"}
+	}
 	var js *json.SyntaxError
 	var ut *json.UnmarshalTypeError
 	switch {
-	case errors.As(err, &se):
-		off = se.Offset
+	case err == nil:
+		return nil
 	case errors.As(err, &js):
-		off = int(js.Offset) - 1
-		msg = js.Error()
+		return &SyntaxError{Offset: int(js.Offset) - 1, Msg: js.Error()}
 	case errors.As(err, &ut):
-		off = int(ut.Offset) - 1
-		msg = fmt.Sprintf("%s: want %s, not a JSON %s", ut.Field, ut.Type, ut.Value)
+		return &SyntaxError{Offset: int(ut.Offset) - 1, Msg: fmt.Sprintf("%s: want %s, not a JSON %s", ut.Field, ut.Type, ut.Value)}
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		off = len(src)
-		msg = "the configuration ends too early"
+		return &SyntaxError{Offset: len(clean), Msg: "the configuration ends too early"}
 	}
-	if off < 0 {
-		return fmt.Errorf("%s: %w", file, err)
-	}
-	line, col := lineCol(src, off)
-	return fmt.Errorf("%s:%d:%d: %s", file, line, col, msg)
+	return err
 }
 
 // lineCol turns an offset into a 1-based line and column (in bytes).
