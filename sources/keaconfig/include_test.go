@@ -11,7 +11,7 @@ import (
 
 // includeFiles is a main config with a nested include of a fragment.
 var includeFiles = map[string]string{
-	"main.json": "{ \"Dhcp4\": {\n  // the subnets live apart\n  <?include \"subnets.inc\"?>,\n  \"valid-lifetime\": 600\n} }\n",
+	"main.json":   "{ \"Dhcp4\": {\n  // the subnets live apart\n  <?include \"subnets.inc\"?>,\n  \"valid-lifetime\": 600\n} }\n",
 	"subnets.inc": "\"subnet4\": [\n  { \"id\": 1, \"subnet\": \"10.1.0.0/24\" }, # first\n  <?include \"more.inc\"?>\n]\n",
 	"more.inc":    "{ \"id\": 2, \"subnet\": \"10.2.0.0/24\" }\n",
 }
