@@ -146,6 +146,7 @@ lease-database: {type: memfile, lfc-interval: 1800, kea: {max-row-errors: 10}}
 	{name: "ddns", site: ddnsSite, subnets: "subnets:\n  - {name: IoT, prefix: 10.30.30.0/24, ddns-qualifying-suffix: iot.home.arpa.}\n"},
 	{name: "ddns with a key that no tsig-keys defines", site: strings.Replace(ddnsSite, "key: k1}", "key: k2}", 1), keaopsOnly: true},
 	{name: "ddns with a forward zone without its trailing dot", site: strings.Replace(ddnsSite, "name: home.arpa.", "name: home.arpa", 1), keaopsOnly: true},
+	{name: "a template class", site: "client-classes:\n  - {name: per-circuit, template-test: \"substring(relay4[1].hex, 0, 4)\", valid-lifetime: 600}\n", rejectOn: []string{"2.2"}},
 	{name: "a raw key the model owns", subnets: "subnets:\n  - {name: A, prefix: 10.1.0.0/24, kea: {valid-lifetime: 600}}\n", keaopsOnly: true},
 	{name: "raw that clashes with the render", subnets: "subnets:\n  - {name: A, prefix: 10.1.0.0/24, kea: {user-context: {name: other}}}\n", keaopsOnly: true},
 	{name: "a literal secret in raw", site: "kea:\n  hosts-database: {type: postgresql, name: kea, user: kea, password: hunter2}\n", keaopsOnly: true},

@@ -134,6 +134,9 @@ var SettingDefs = []SettingDef{
 	{Key: "ddns-ttl-percent", Kind: KindFloat, Scopes: Networks, Since: Version{2, 6}},
 	{Key: "hostname-char-set", Kind: KindString, Scopes: Networks, Default: "[^A-Za-z0-9.-]"},
 	{Key: "hostname-char-replacement", Kind: KindString, Scopes: Networks, Default: ""},
+	// A template class spawns one class per value of the expression
+	// (SPAWN_<name>_<value>), from 2.5.
+	{Key: "template-test", Kind: KindString, Scopes: ScopeClass, Since: Version{2, 6}},
 	// Classes evaluated after the others, for options only (renamed in
 	// 3.0, when only-if-required became only-in-additional-list).
 	{Key: "require-client-classes", Kind: KindList, Scopes: Networks | ScopePool, Until: Version{3, 0}, Successor: "evaluate-additional-classes"},
