@@ -111,23 +111,7 @@ func same(e any, rendered []any, list, id string) bool {
 // plain turns raw values into what the encoder takes: json.Number as is
 // (it encodes verbatim), secret references as placeholders.
 func plain(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[k] = plain(e)
-		}
-		return m
-	case []any:
-		l := make([]any, len(x))
-		for i, e := range x {
-			l[i] = plain(e)
-		}
-		return l
-	case *model.SecretRef:
-		return secretOf(x)
-	}
-	return v
+	return model.MapSecrets(v, func(r *model.SecretRef) any { return secretOf(r) })
 }
 
 func jsonEqual(a, b any) bool { return jsonShow(a) == jsonShow(b) }

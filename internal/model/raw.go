@@ -43,21 +43,27 @@ func (r Raw) KeyText(key string) string {
 // canonical replaces secret references by their reference text, so that
 // encoding/json (which sorts map keys) gives one form.
 func canonical(v any) any {
+	return MapSecrets(v, func(r *SecretRef) any { return r.Placeholder() })
+}
+
+// MapSecrets copies decoded JSON with every secret reference in it
+// replaced by fn's value for it.
+func MapSecrets(v any, fn func(*SecretRef) any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		m := make(map[string]any, len(x))
 		for k, e := range x {
-			m[k] = canonical(e)
+			m[k] = MapSecrets(e, fn)
 		}
 		return m
 	case []any:
 		l := make([]any, len(x))
 		for i, e := range x {
-			l[i] = canonical(e)
+			l[i] = MapSecrets(e, fn)
 		}
 		return l
 	case *SecretRef:
-		return x.Placeholder()
+		return fn(x)
 	}
 	return v
 }
