@@ -119,11 +119,12 @@ func configSetReason(in Input) string {
 	case model.Drifted(have):
 		return "the running config was changed outside keaops (drift)"
 	}
+	networks := networkOf(have, want)
 	for _, c := range in.Changes {
 		if c.Kind == "reservation" && !c.Subnet.IsValid() {
 			return fmt.Sprintf("a global reservation changes (%s)", c.What)
 		}
-		if n := inNetwork(have, want, c.Subnet); n != "" {
+		if n := networks[c.Subnet]; n != "" {
 			return fmt.Sprintf("a subnet of shared network %s changes (%s): keaops changes shared networks by config-set", n, c.What)
 		}
 		switch c.Kind {
@@ -148,17 +149,18 @@ func configSetReason(in Input) string {
 	return ""
 }
 
-// inNetwork names the shared network the subnet with prefix p is in on
-// either side, "" for none.
-func inNetwork(have, want *model.Site, p netip.Prefix) string {
+// networkOf maps the prefix of every subnet in a shared network, on
+// either side, to the network's name.
+func networkOf(have, want *model.Site) map[netip.Prefix]string {
+	out := map[netip.Prefix]string{}
 	for _, s := range []*model.Site{have, want} {
 		for _, sn := range s.Subnets {
-			if sn.Network != "" && sn.Prefix.Masked() == p {
-				return sn.Network
+			if sn.Network != "" {
+				out[sn.Prefix.Masked()] = sn.Network
 			}
 		}
 	}
-	return ""
+	return out
 }
 
 func hasAll(have, want []string) bool {

@@ -33,7 +33,7 @@ func sameD2(a, b json.RawMessage, noSecrets bool) (bool, error) {
 
 func normalD2(raw json.RawMessage, noSecrets bool) (string, error) {
 	var m map[string]any
-	if err := decodeNumbers(raw, &m); err != nil {
+	if err := decodeClean(raw, &m); err != nil {
 		return "", fmt.Errorf("decoding a kea-dhcp-ddns config: %w", err)
 	}
 	prune := func(scope string, o map[string]any) {

@@ -1,7 +1,6 @@
 package keaconfig
 
 import (
-	"bytes"
 	"embed"
 	"encoding/json"
 	"path"
@@ -26,19 +25,13 @@ var defaultTables = func() map[string]map[string]map[string]any {
 			panic(err) // embedded at build time
 		}
 		var t map[string]map[string]any
-		if err := decodeNumbers(data, &t); err != nil {
+		if err := decodeClean(data, &t); err != nil {
 			panic("defaults/" + f.Name() + ": " + err.Error())
 		}
 		out[strings.TrimSuffix(f.Name(), ".json")] = t
 	}
 	return out
 }()
-
-func decodeNumbers(data []byte, v any) error {
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.UseNumber()
-	return d.Decode(v)
-}
 
 // isDefault reports whether v is Kea's default for key at scope, in any
 // version keaops knows (a live config's version is not always known, and

@@ -69,7 +69,7 @@ func TestDefaultsAreKeas(t *testing.T) {
 			// Compare through JSON: the table is decoded with json.Number.
 			var norm map[string]map[string]any
 			data, _ := json.Marshal(table)
-			if err := decodeNumbers(data, &norm); err != nil {
+			if err := decodeClean(data, &norm); err != nil {
 				t.Fatal(err)
 			}
 			if !reflect.DeepEqual(norm, want) {

@@ -14,7 +14,7 @@ import (
 // `"subnet4": [...]` is fine). kea-dhcp4 opens a relative path from its
 // working directory, not from the including file's.
 
-// maxIncludeDepth bounds nesting (Kea's own limit is 10).
+// maxIncludeDepth bounds nesting: deeper is a loop or a mistake.
 const maxIncludeDepth = 10
 
 var includeRE = regexp.MustCompile(`^<\?include\s+"([^"]*)"\s*\?>`)

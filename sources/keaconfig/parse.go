@@ -27,7 +27,7 @@ import (
 // names where it came from, for positions.
 func Parse(dhcp4 json.RawMessage, origin string) (*model.Site, error) {
 	var root map[string]any
-	if err := decodeNumbers(dhcp4, &root); err != nil {
+	if err := decodeClean(dhcp4, &root); err != nil {
 		return nil, fmt.Errorf("decoding %s: %w", origin, err)
 	}
 	if root == nil {

@@ -152,15 +152,8 @@ func asSecret(r rec, n *yaml.Node) *model.SecretRef {
 
 // networks reads a subnets file's shared networks.
 func (l *loader) networks(r rec) []*model.SharedNetwork {
-	list := r.get("shared-networks")
-	if list == nil || list.Kind != yaml.SequenceNode {
-		return nil
-	}
 	var out []*model.SharedNetwork
-	for _, m := range list.Content {
-		if l.bad[m] || m.Kind != yaml.MappingNode {
-			continue
-		}
+	for _, m := range l.records(r, "shared-networks") {
 		nr := rec{file: r.file, m: m}
 		n := &model.SharedNetwork{Name: nr.str("name"), Interface: nr.str("interface"), ClientClasses: classList(nr), Comment: nr.str("comment"),
 			Lifetimes: nr.lifetimes(), Options: l.options(nr), Settings: l.settings(nr, model.ScopeNetwork), Raw: l.raw(nr), Pos: nr.pos(m)}
@@ -215,15 +208,8 @@ func (l *loader) identifier(r rec, res *model.Reservation) bool {
 }
 
 func (l *loader) optionDefs(r rec) []*model.OptionDef {
-	list := r.get("option-def")
-	if list == nil || list.Kind != yaml.SequenceNode {
-		return nil
-	}
 	var out []*model.OptionDef
-	for _, m := range list.Content {
-		if l.bad[m] || m.Kind != yaml.MappingNode {
-			continue
-		}
+	for _, m := range l.records(r, "option-def") {
 		dr := rec{file: r.file, m: m}
 		d := &model.OptionDef{Name: dr.str("name"), Space: dr.str("space"), Type: dr.str("type"), RecordTypes: dr.str("record-types"),
 			Encapsulate: dr.str("encapsulate"), Pos: dr.pos(m)}
