@@ -113,28 +113,44 @@ func (s *Set) Add(node, role, name string, data []byte, secrets []Secret) {
 }
 
 // Write replaces dir with the set, atomically as far as the file system
-// allows: everything is written and synced in a sibling temporary directory
-// first, then swapped in by rename. A failure at any point leaves dir as it
-// was — never a half-written directory.
-func Write(dir string, s Set) (err error) {
+// allows (see WriteDir).
+func Write(dir string, s Set) error {
 	s.Manifest.Format = FormatVersion
 	manifest, err := EncodeManifest(s.Manifest)
 	if err != nil {
 		return err
 	}
-	for p := range s.Files {
-		if !filepath.IsLocal(p) || p == ManifestFile {
+	files := make(map[string][]byte, len(s.Files)+1)
+	for p, data := range s.Files {
+		if p == ManifestFile {
 			return fmt.Errorf("artifact path %q is not a file inside the directory", p)
 		}
+		files[p] = data
 	}
-	// The render is swapped in by renaming a sibling directory: "." and
+	files[ManifestFile] = manifest
+	return WriteDir(dir, files, ManifestFile, "a render")
+}
+
+// WriteDir replaces dir with files (slash-separated paths inside it):
+// everything is written and synced in a sibling temporary directory
+// first, then swapped in by rename. A failure at any point leaves dir as
+// it was — never a half-written directory. A non-empty dir is replaced
+// only when it holds marker, the file that says keaops wrote it; what
+// names the output in errors ("a render", "an import").
+func WriteDir(dir string, files map[string][]byte, marker, what string) (err error) {
+	for p := range files {
+		if !filepath.IsLocal(p) {
+			return fmt.Errorf("path %q is not a file inside the directory", p)
+		}
+	}
+	// The output is swapped in by renaming a sibling directory: "." and
 	// ".." need their real names for that, and "/" has no parent at all.
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return fmt.Errorf("output directory %s: %w", dir, err)
 	}
 	if filepath.Dir(abs) == abs {
-		return fmt.Errorf("refusing to write a render to %s, the root of the file system: name a directory of its own, such as rendered", dir)
+		return fmt.Errorf("refusing to write %s to %s, the root of the file system: name a directory of its own", what, dir)
 	}
 	dir = abs
 	parent := filepath.Dir(dir)
@@ -150,18 +166,15 @@ func Write(dir string, s Set) (err error) {
 			os.RemoveAll(tmp)
 		}
 	}()
-	paths := make([]string, 0, len(s.Files))
-	for p := range s.Files {
+	paths := make([]string, 0, len(files))
+	for p := range files {
 		paths = append(paths, p)
 	}
 	slices.Sort(paths)
 	for _, p := range paths {
-		if err := writeSynced(filepath.Join(tmp, filepath.FromSlash(p)), s.Files[p]); err != nil {
+		if err := writeSynced(filepath.Join(tmp, filepath.FromSlash(p)), files[p]); err != nil {
 			return err
 		}
-	}
-	if err := writeSynced(filepath.Join(tmp, ManifestFile), manifest); err != nil {
-		return err
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return fmt.Errorf("setting mode of %s: %w", tmp, err)
@@ -172,23 +185,23 @@ func Write(dir string, s Set) (err error) {
 		if !st.IsDir() {
 			return fmt.Errorf("%s exists and is not a directory", dir)
 		}
-		if _, mErr := os.Stat(filepath.Join(dir, ManifestFile)); mErr != nil {
+		if _, mErr := os.Stat(filepath.Join(dir, marker)); mErr != nil {
 			if entries, _ := os.ReadDir(dir); len(entries) > 0 {
-				return fmt.Errorf("%s is not empty and holds no %s: refusing to replace a directory keaops did not write", dir, ManifestFile)
+				return fmt.Errorf("%s is not empty and holds no %s: refusing to replace a directory keaops did not write", dir, marker)
 			}
 		}
 		old = tmp + ".old"
 		if err := os.Rename(dir, old); err != nil {
-			return fmt.Errorf("moving the previous render aside: %w", err)
+			return fmt.Errorf("moving the previous output aside: %w", err)
 		}
 	}
 	if err := os.Rename(tmp, dir); err != nil {
 		if old != "" {
 			if rerr := os.Rename(old, dir); rerr != nil {
-				return errors.Join(fmt.Errorf("installing the render: %w", err), fmt.Errorf("restoring the previous render from %s: %w", old, rerr))
+				return errors.Join(fmt.Errorf("installing %s: %w", what, err), fmt.Errorf("restoring the previous output from %s: %w", old, rerr))
 			}
 		}
-		return fmt.Errorf("installing the render: %w", err)
+		return fmt.Errorf("installing %s: %w", what, err)
 	}
 	if old != "" {
 		os.RemoveAll(old)

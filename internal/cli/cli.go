@@ -93,6 +93,6 @@ Exit codes:
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newCheckCmd(stdout), newRenderCmd(stdout), newDiffCmd(stdout), newDeployCmd(stdout), newStatusCmd(stdout), newInstallCmd(stdout), newPublishCmd(stdout), newNetBoxCmd(stdout, stderr))
+	root.AddCommand(newCheckCmd(stdout), newRenderCmd(stdout), newDiffCmd(stdout), newDeployCmd(stdout), newStatusCmd(stdout), newInstallCmd(stdout), newPublishCmd(stdout), newNetBoxCmd(stdout, stderr), newImportCmd(stdout))
 	return root
 }

@@ -120,3 +120,24 @@ func (set optionSet) since(name string) error {
 	}
 	return nil
 }
+
+// NameOptions names every option of s given by code only where Kea knows
+// the code — a standard DHCPv4 option (for s's Kea version), or one the
+// site defines — as a person would write it: "domain-name", not 15.
+func NameOptions(s *model.Site) {
+	set := checkOptionDefs(s, func(model.Finding) {})
+	name := func(o *model.Option) {
+		if o.Name != "" {
+			return
+		}
+		if _, n, err := set.lookup(o); err == nil && n != "" {
+			o.Name = n
+		}
+	}
+	s.EachOption(name)
+	for _, n := range s.Networks { // EachOption leaves networks to their own check
+		for _, o := range n.Options {
+			name(o)
+		}
+	}
+}

@@ -56,7 +56,7 @@ func (r *reader) hooks(s *model.Site, self *model.Node, g *obj) {
 				}
 			}
 			if p, ok := h.m["parameters"].(map[string]any); ok {
-				hook.Parameters, _ = secretsIn(p).(map[string]any)
+				hook.Parameters, _ = r.secretsIn(p, h.path+".parameters").(map[string]any)
 			}
 			s.Hooks = append(s.Hooks, hook)
 			continue
@@ -66,46 +66,6 @@ func (r *reader) hooks(s *model.Site, self *model.Node, g *obj) {
 		}
 		h.report("hook")
 	}
-}
-
-// secretsIn turns keaops's secret placeholders in decoded JSON back into
-// the references they stand for.
-func secretsIn(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[k] = secretsIn(e)
-		}
-		return m
-	case []any:
-		l := make([]any, len(x))
-		for i, e := range x {
-			l[i] = secretsIn(e)
-		}
-		return l
-	case string:
-		if ref := placeholderRef(x); ref != nil {
-			return ref
-		}
-	}
-	return v
-}
-
-// placeholderRef reads a secret placeholder, nil for any other text.
-func placeholderRef(v string) *model.SecretRef {
-	ref, ok := strings.CutPrefix(v, model.SecretPrefix)
-	ref, ok2 := strings.CutSuffix(ref, model.SecretSuffix)
-	kind, name, ok3 := strings.Cut(ref, ":")
-	switch {
-	case !ok || !ok2 || !ok3:
-		return nil
-	case kind == "env":
-		return &model.SecretRef{Env: name}
-	case kind == "file":
-		return &model.SecretRef{File: name}
-	}
-	return nil
 }
 
 func (r *reader) ha(s *model.Site, self *model.Node, ha *obj) {
@@ -121,10 +81,16 @@ func (r *reader) ha(s *model.Site, self *model.Node, ha *obj) {
 	s.HA.MTEnable, s.HA.DedicatedListener = mt.boolp("enable-multi-threading"), mt.boolp("http-dedicated-listener")
 	s.HA.ListenerThreads, s.HA.ClientThreads = r.int(mt, "http-listener-threads"), r.int(mt, "http-client-threads")
 	// TLS between the peers: this node's files, node-local.
-	for _, k := range []string{"cert-file", "key-file", "trust-anchor"} {
-		ha.str(k)
+	if cert := ha.str("cert-file"); cert != "" {
+		self.TLS = &model.TLS{CertFile: cert, KeyFile: ha.str("key-file"), TrustAnchor: ha.str("trust-anchor")}
+		if rc := ha.boolp("require-client-certs"); rc != nil {
+			self.TLS.CertRequired = *rc
+		}
+	} else {
+		ha.str("key-file")
+		ha.str("trust-anchor")
+		ha.boolp("require-client-certs")
 	}
-	ha.boolp("require-client-certs")
 	for _, pc := range ha.list("peers") {
 		name := pc.str("name")
 		u, err := url.Parse(pc.str("url"))
@@ -135,6 +101,7 @@ func (r *reader) ha(s *model.Site, self *model.Node, ha *obj) {
 		n := &model.Node{Name: name, Role: model.Role(pc.str("role")), HAURL: u, Pos: r.pos}
 		if name == thisServer {
 			n.Interfaces, n.Paths, n.Hooks = self.Interfaces, self.Paths, self.Hooks
+			n.TLS, n.ControlURL = self.TLS, self.ControlURL
 		}
 		if af := pc.boolp("auto-failover"); af != nil {
 			s.HA.AutoFailover = af
@@ -142,7 +109,7 @@ func (r *reader) ha(s *model.Site, self *model.Node, ha *obj) {
 		if user := pc.str("basic-auth-user"); user != "" {
 			s.ControlAuth = &model.BasicAuth{User: user}
 			if pc.has("basic-auth-password") {
-				s.ControlAuth.Password = r.secret(pc, "basic-auth-password")
+				s.ControlAuth.Password = r.secret(pc, "basic-auth-password", "KEA_API_PASSWORD")
 			}
 		}
 		s.Nodes = append(s.Nodes, n)

@@ -15,7 +15,10 @@ package keaconfig
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/netip"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"go4.org/netipx"
@@ -26,6 +29,18 @@ import (
 // Parse reads a Dhcp4 configuration (the object inside "Dhcp4"). origin
 // names where it came from, for positions.
 func Parse(dhcp4 json.RawMessage, origin string) (*model.Site, error) {
+	return parse(dhcp4, origin, nil)
+}
+
+// Import is Parse for keaops import: a secret the configuration holds
+// literally becomes an environment reference, listed in the literals.
+func Import(dhcp4 json.RawMessage, origin string) (*model.Site, []Literal, error) {
+	var lits []Literal
+	s, err := parse(dhcp4, origin, &lits)
+	return s, lits, err
+}
+
+func parse(dhcp4 json.RawMessage, origin string, literals *[]Literal) (*model.Site, error) {
 	var root map[string]any
 	if err := decodeClean(dhcp4, &root); err != nil {
 		return nil, fmt.Errorf("decoding %s: %w", origin, err)
@@ -33,7 +48,7 @@ func Parse(dhcp4 json.RawMessage, origin string) (*model.Site, error) {
 	if root == nil {
 		return nil, fmt.Errorf("decoding %s: the Dhcp4 configuration is not an object", origin)
 	}
-	p := &parser{}
+	p := &parser{literals: literals}
 	r := &reader{p: p, pos: model.Pos{File: origin}}
 	s := r.site(p.obj(root, "Dhcp4"))
 	if len(p.errs) > 0 {
@@ -115,7 +130,7 @@ func (r *reader) raw(o *obj, scope string) model.Raw {
 	if len(rest) == 0 {
 		return model.Raw{}
 	}
-	fields, _ := secretsIn(rest).(map[string]any)
+	fields, _ := r.secretsIn(rest, o.path).(map[string]any)
 	return model.Raw{Fields: fields, Pos: r.pos}
 }
 
@@ -138,6 +153,9 @@ func (r *reader) node(s *model.Site, g *obj) *model.Node {
 			for k := range cs.m {
 				cs.get(k)
 			}
+			if port := cs.intp("socket-port"); port != nil {
+				self.ControlURL = &url.URL{Scheme: cs.str("socket-type"), Host: net.JoinHostPort(cs.str("socket-address"), strconv.FormatInt(*port, 10)), Path: "/"}
+			}
 		}
 		cs.claimed = true
 	}
@@ -159,7 +177,7 @@ func (r *reader) leaseDB(s *model.Site, self *model.Node, db *obj) {
 		s.LeaseDB.Port = int(*port)
 	}
 	if db.has("password") {
-		s.LeaseDB.Password = r.secret(db, "password")
+		s.LeaseDB.Password = r.secret(db, "password", "KEA_LEASE_DB_PASSWORD")
 	}
 	if s.LeaseDB.Type == "memfile" || s.LeaseDB.Type == "" {
 		self.Paths.LeaseFile = db.str("name")
@@ -176,24 +194,10 @@ func (r *reader) sqlDB(o *obj) *model.LeaseDB {
 		db.Port = int(*port)
 	}
 	if o.has("password") {
-		db.Password = r.secret(o, "password")
+		db.Password = r.secret(o, "password", "KEA_HOSTS_DB_PASSWORD")
 	}
 	db.Raw = r.raw(o, "hosts-database")
 	return db
-}
-
-// secret reads a secret placeholder as its reference; a literal secret
-// is reported, never kept.
-func (r *reader) secret(o *obj, k string) *model.SecretRef {
-	v := o.str(k)
-	if ref := placeholderRef(v); ref != nil {
-		ref.Pos = r.pos
-		return ref
-	}
-	if v != "" {
-		r.p.unmodelled = append(r.p.unmodelled, o.path+"."+k+" = (a literal secret, not shown: keaops takes secrets as {env: …} or {file: …})")
-	}
-	return nil
 }
 
 func (r *reader) multiThreading(s *model.Site, mt *obj) {

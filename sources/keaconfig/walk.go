@@ -30,6 +30,10 @@ type obj struct {
 type parser struct {
 	errs       []string
 	unmodelled []string
+	// literals is non-nil when an import reads the config: a secret
+	// written literally becomes a reference, listed here.
+	literals     *[]Literal
+	secretValues map[string]string // env name → the value, to name each value once
 }
 
 func (p *parser) errorf(path, format string, args ...any) {

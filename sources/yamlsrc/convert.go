@@ -129,7 +129,11 @@ func (l *loader) options(r rec) []*model.Option {
 	for i := 0; i+1 < len(opts.Content); i += 2 {
 		k, v := opts.Content[i], opts.Content[i+1]
 		o := &model.Option{Name: k.Value, Pos: r.pos(k)}
-		if prev, dup := byName[o.Name]; dup {
+		if code, err := strconv.Atoi(k.Value); err == nil && code > 0 && code < 255 {
+			// An option Kea knows by its code only (options: {"224": …}).
+			o.Name, o.Code = "", code
+		}
+		if prev, dup := byName[o.Name]; dup && o.Name != "" {
 			l.add(model.Errorf(o.Pos, "option", "option %q is also set at %s: set it once", o.Name, prev.Pos.Short()))
 			continue
 		}
