@@ -3,7 +3,6 @@ package siteyaml
 import (
 	"net/netip"
 	"regexp"
-	"slices"
 	"strconv"
 
 	"go.yaml.in/yaml/v3"
@@ -185,11 +184,4 @@ func relay(m mapping, addrs []netip.Addr) {
 	if len(list) > 0 {
 		m.set("relay", oneOrList(list))
 	}
-}
-
-// sortedCopy is list sorted, without changing list.
-func sortedCopy(list []string) []string {
-	out := slices.Clone(list)
-	slices.Sort(out)
-	return out
 }

@@ -127,7 +127,7 @@ func ParseVersion(text string) (model.Version, error) {
 		return v, err
 	}
 	if !slices.Contains([]string{"2.2", "2.4", "2.6", "3.0", "3.2"}, v.String()) {
-		return v, fmt.Errorf("Kea %s: keaops renders for 2.2, 2.4, 2.6, 3.0 and 3.2", v)
+		return v, fmt.Errorf("keaops renders for Kea 2.2, 2.4, 2.6, 3.0 and 3.2, not %s", v)
 	}
 	return v, nil
 }
