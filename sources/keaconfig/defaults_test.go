@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +27,10 @@ const defaultsProbe = `{"Dhcp4": {
  "client-classes": [{"name": "probe", "test": "option[60].hex == 'x'"}],
  "reservations": [{"hw-address": "02:00:00:00:00:09", "ip-address": "10.9.0.9"}],
  "shared-networks": [{"name": "probe", "subnet4": [{"id": 5, "subnet": "10.5.0.0/24", "pools": [{"pool": "10.5.0.10-10.5.0.20"}],
-   "reservations": [{"hw-address": "02:00:00:00:00:01", "ip-address": "10.5.0.5"}]}]}]
+   "reservations": [{"hw-address": "02:00:00:00:00:01", "ip-address": "10.5.0.5"}]}]}],
+ "hooks-libraries": [{"library": "HOOKS/libdhcp_lease_cmds.so"}, {"library": "HOOKS/libdhcp_ha.so", "parameters": {"high-availability": [{
+   "this-server-name": "a", "mode": "hot-standby",
+   "peers": [{"name": "a", "url": "http://127.0.0.1:PORT_A/", "role": "primary"}, {"name": "b", "url": "http://127.0.0.1:PORT_B/", "role": "standby"}]}]}}]
 }}`
 
 // TestDefaultsAreKeas: the defaults tables are what each Kea version's
@@ -42,7 +46,9 @@ func TestDefaultsAreKeas(t *testing.T) {
 			if k.Line >= "3.0" {
 				socket = `"control-sockets": [{"socket-type": "unix", "socket-name": "` + sock + `"}]`
 			}
-			n := k.StartDHCP(t, dirs, []byte(strings.Replace(defaultsProbe, "SOCKET", socket, 1)), sock)
+			probe := strings.NewReplacer("SOCKET", socket, "HOOKS", "/usr/lib/x86_64-linux-gnu/kea/hooks",
+				"PORT_A", strconv.Itoa(keatest.FreePort(t)), "PORT_B", strconv.Itoa(keatest.FreePort(t))).Replace(defaultsProbe)
+			n := k.StartDHCP(t, dirs, []byte(probe), sock)
 			a, err := n.Command(context.Background(), "config-get", nil)
 			if err != nil || a.Result != 0 {
 				t.Fatalf("config-get: %v %+v", err, a)
@@ -95,6 +101,17 @@ func probeDefaults(d map[string]any) map[string]map[string]any {
 		"reservation": first(d["reservations"]),
 		"pool":        first(subnet["pools"]),
 	}
+	hooks := d["hooks-libraries"].([]any)[1].(map[string]any)
+	ha := first(hooks["parameters"].(map[string]any)["high-availability"])
+	out["ha-peer"] = first(ha["peers"])
+	for _, k := range []string{"name", "url", "role"} {
+		delete(out["ha-peer"], k)
+	}
+	for _, k := range []string{"this-server-name", "mode", "peers"} {
+		delete(ha, k)
+	}
+	out["ha"] = ha
+	delete(d, "hooks-libraries")
 	delete(subnet, "pools")
 	delete(network, "subnet4")
 	out["subnet"], out["shared-network"] = subnet, network
