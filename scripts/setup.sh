@@ -2,7 +2,8 @@
 # Installs what keaops' tests need on a Debian machine: Kea 2.2 from Debian's
 # packages (the real servers the integration tests start — kea-dhcp4 with
 # perfdhcp, the Control Agent, kea-dhcp-ddns), BIND's named and dig (the
-# DNS server DDNS updates go to, and a way to read it), busybox (udhcpc, a
+# DNS server DDNS updates go to, and a way to read it), ISC dhcpd (whose
+# configurations keaops import reads), busybox (udhcpc, a
 # DHCP client for the on-the-wire tests), socat, and rsync (for
 # gitlab-ci-local in make test-pipelines). Safe to run again:
 # it installs only what is missing. Go itself is expected on the machine.
@@ -22,6 +23,9 @@ command -v kea-admin >/dev/null 2>&1 || kea+=(kea-admin)
 command -v kea-dhcp-ddns >/dev/null 2>&1 || kea+=(kea-dhcp-ddns-server)
 # named is a service too: installed like Kea, its unit left disabled.
 command -v named >/dev/null 2>&1 || kea+=(bind9)
+# ISC dhcpd, which keaops import reads the configuration of: the import
+# tests serve a dhcpd.conf with it on the wire. A service like Kea.
+command -v dhcpd >/dev/null 2>&1 || [ -x /usr/sbin/dhcpd ] || kea+=(isc-dhcp-server)
 tools=()
 command -v busybox >/dev/null 2>&1 || tools+=(busybox)
 command -v socat >/dev/null 2>&1 || tools+=(socat)
@@ -57,6 +61,7 @@ if [ ${#kea[@]} -gt 0 ]; then
     case $pkg in
       kea-dhcp4-server | kea-ctrl-agent | kea-dhcp-ddns-server) $sudo systemctl disable "$pkg" >/dev/null 2>&1 || true ;;
       bind9) $sudo systemctl disable named >/dev/null 2>&1 || true ;;
+      isc-dhcp-server) $sudo systemctl disable isc-dhcp-server >/dev/null 2>&1 || true ;;
     esac
   done
 fi

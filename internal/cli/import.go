@@ -112,7 +112,7 @@ func Import(ctx context.Context, a ImportArgs, out io.Writer) (int, error) {
 	case len(a.FromKea) > 0:
 		res, err = importKeaFiles(a, eps, version)
 	default:
-		res, err = importDHCPD(a, version)
+		res, err = importDHCPD(a, eps, version)
 	}
 	if err != nil {
 		return ExitProblems, err
@@ -178,6 +178,9 @@ func importSummary(ctx context.Context, a ImportArgs, res *importer.Result, out 
 	for _, it := range res.Report {
 		fmt.Fprintln(out, "not converted:", it)
 	}
+	for _, it := range res.Wrong {
+		fmt.Fprintln(out, "wrong in the input:", it)
+	}
 	site, findings, err := LoadAndValidate(ctx, SiteArgs{Site: filepath.Join(a.Out, siteyaml.SiteFile)})
 	if err != nil {
 		return ExitProblems, err
@@ -185,6 +188,9 @@ func importSummary(ctx context.Context, a ImportArgs, res *importer.Result, out 
 	printFindings(out, filepath.Join(a.Out, siteyaml.SiteFile), site, findings)
 	switch {
 	case findings.HasErrors():
+		return ExitProblems, nil
+	case len(res.Wrong) > 0:
+		fmt.Fprintf(out, "%s in the input (listed above): converted as they are, for you to decide; exit 1\n", count(len(res.Wrong), "mistake"))
 		return ExitProblems, nil
 	case len(res.Report) > 0 && !a.AllowPartial:
 		fmt.Fprintf(out, "%s not converted (listed above and in %s): exit 1; --allow-partial accepts a partial import\n",

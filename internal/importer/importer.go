@@ -26,6 +26,9 @@ type Result struct {
 	// Report lists what was not converted, with its position: the import
 	// is partial while it is not empty.
 	Report []Item
+	// Wrong are mistakes in the input, with their positions: the import
+	// converts them as they are, and fails.
+	Wrong []Item
 	// Notes are what the import decided for the user (a version guessed,
 	// a control URL assumed), for the command's output.
 	Notes []string
@@ -35,6 +38,8 @@ type Result struct {
 	Secrets []keaconfig.Literal
 	// From names the inputs, for the files' header.
 	From []string
+	// Extra are more files to write beside the site's (the leases).
+	Extra map[string][]byte
 }
 
 // Item is one thing an import could not carry over.

@@ -37,10 +37,16 @@ func (res *Result) Files(positions bool) (map[string][]byte, error) {
 	for _, l := range res.Secrets {
 		fmt.Fprintf(&m, "secret: %s\n", l)
 	}
+	for _, it := range res.Wrong {
+		fmt.Fprintf(&m, "wrong in the input: %s\n", it)
+	}
 	for _, it := range res.Report {
 		fmt.Fprintf(&m, "not converted: %s\n", it)
 	}
 	files[Marker] = []byte(m.String())
+	for name, data := range res.Extra {
+		files[name] = data
+	}
 	return files, nil
 }
 
