@@ -69,7 +69,7 @@ not converted (unless --allow-partial).`,
 	f.StringArrayVar(&a.FromKea, "from-kea", nil, "Kea configuration files (repeatable; or several after one flag)")
 	f.StringVar(&a.FromDHCPD, "from-dhcpd", "", "an ISC dhcpd.conf")
 	f.StringVar(&a.Leases, "leases", "", "with --from-dhcpd: a dhcpd.leases file, written as Kea's memfile CSV (kea-leases4.csv)")
-	f.StringVar(&a.IncludeDir, "include-dir", "", "the directory Kea runs in, for relative <?include?> paths (default: each file's own)")
+	f.StringVar(&a.IncludeDir, "include-dir", "", "the directory Kea or dhcpd runs in, which relative include paths start from (default: each file's own)")
 	f.StringVar(&a.KeaVersion, "kea-version", "", "the Kea version to render for: 2.2, 2.4, 2.6, 3.0 or 3.2 (--from-live asks the nodes)")
 	f.StringVarP(&a.Out, "output", "o", "", "the directory to write the site into (new, empty, or an earlier import)")
 	f.BoolVar(&a.Positions, "positions", false, "comment each record with its source position")

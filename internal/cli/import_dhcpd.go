@@ -15,7 +15,7 @@ func importDHCPD(a ImportArgs, eps []importer.Endpoint, version model.Version) (
 	if version == (model.Version{}) {
 		return nil, fmt.Errorf("--from-dhcpd needs --kea-version: the Kea the site is for (2.2, 2.4, 2.6, 3.0 or 3.2)")
 	}
-	res, _, err := importer.FromDHCPD(a.FromDHCPD, version, eps)
+	res, _, err := importer.FromDHCPD(a.FromDHCPD, a.IncludeDir, version, eps)
 	if err != nil {
 		return nil, err
 	}

@@ -11,12 +11,13 @@ import (
 	"github.com/keaops/keaops/sources/dhcpd"
 )
 
-// FromDHCPD imports an ISC dhcpd.conf for Kea version v: one node, or
+// FromDHCPD imports an ISC dhcpd.conf for Kea version v (relative
+// includes from includeDir, see dhcpd.Read): one node, or
 // the HA pair its failover peer describes. eps name the nodes (the
 // primary first) and where keaops reaches them; without them a node is
 // named after its address and reached on the Control Agent's port there.
-func FromDHCPD(path string, v model.Version, eps []Endpoint) (*Result, *dhcpd.Conf, error) {
-	conf, err := dhcpd.Read(path)
+func FromDHCPD(path, includeDir string, v model.Version, eps []Endpoint) (*Result, *dhcpd.Conf, error) {
+	conf, err := dhcpd.Read(path, includeDir)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -194,3 +194,65 @@ func (l *Load) Wait() (map[string]Drops, string, error) {
 	}
 	return stats, out, nil
 }
+
+// Offer is what a client got in one exchange: the address, the server,
+// and the options udhcpc hands its script (router, dns, domain, ntpsrv,
+// tftp, hostname, boot_file, siaddr, lease …).
+type Offer struct {
+	Addr, Server string
+	Options      map[string]string
+}
+
+// DORAWith runs one DHCP exchange from the client namespace with the
+// given MAC, sending vendor as its vendor class (option 60) when not
+// empty and clientID as its client identifier (hex, "" for udhcpc's
+// default of 01+MAC), and asking for the options named (udhcpc's names:
+// ntpsrv, tftp, bootfile …).
+func (w *Wire) DORAWith(ctx context.Context, mac, vendor, clientID string, ask ...string) (Offer, error) {
+	if err := ip("-n", w.Client, "link", "set", w.ClientIface, "address", mac); err != nil {
+		return Offer{}, err
+	}
+	dir, err := os.MkdirTemp("", "keaops-udhcpc-")
+	if err != nil {
+		return Offer{}, err
+	}
+	defer os.RemoveAll(dir)
+	script := dir + "/script"
+	// The options arrive as the script's environment on "bound".
+	if err := os.WriteFile(script, []byte("#!/bin/sh\n[ \"$1\" = bound ] && env > \""+dir+"/env\"\nexit 0\n"), 0o755); err != nil {
+		return Offer{}, err
+	}
+	args := []string{"netns", "exec", w.Client, "busybox", "udhcpc", "-i", w.ClientIface, "-f", "-q", "-n", "-t", "3", "-T", "2", "-s", script}
+	if vendor != "" {
+		args = append(args, "-V", vendor)
+	}
+	if clientID != "" {
+		args = append(args, "-C", "-x", "0x3d:"+clientID)
+	}
+	for _, o := range ask {
+		args = append(args, "-O", o)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "ip", args...).CombinedOutput()
+	m := leaseRE.FindStringSubmatch(string(out))
+	if m == nil {
+		return Offer{}, fmt.Errorf("no lease for %s (%v): %s", mac, err, strings.TrimSpace(string(out)))
+	}
+	env, err := os.ReadFile(dir + "/env")
+	if err != nil {
+		return Offer{}, fmt.Errorf("udhcpc bound %s but its script did not run: %v", m[1], err)
+	}
+	o := Offer{Addr: m[1], Server: m[2], Options: map[string]string{}}
+	for _, line := range strings.Split(string(env), "\n") {
+		k, v, ok := strings.Cut(line, "=")
+		if ok && dhcpVars[k] {
+			o.Options[k] = v
+		}
+	}
+	return o, nil
+}
+
+// dhcpVars are the variables udhcpc sets from the server's answer.
+var dhcpVars = map[string]bool{"ip": true, "subnet": true, "router": true, "dns": true, "domain": true, "hostname": true, "ntpsrv": true,
+	"tftp": true, "bootfile": true, "boot_file": true, "siaddr": true, "sname": true, "lease": true, "broadcast": true, "opt43": true, "mtu": true}

@@ -3,6 +3,8 @@ package dhcpd
 import (
 	"fmt"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -37,10 +39,21 @@ type Finding struct {
 
 func (f Finding) String() string { return f.Pos.String() + ": " + f.Text }
 
-// Read reads a dhcpd.conf and the files it includes (an include's
-// relative path from the including file's directory) into the model.
-// Syntax errors are errors; what does not convert is in Conf.
-func Read(path string) (*Conf, error) { return read(path, osRead) }
+// Read reads a dhcpd.conf and the files it includes into the model. dhcpd
+// takes an include's relative path from the directory it runs in: dir is
+// that directory ("" for the file's own). Syntax errors are errors; what
+// does not convert is in Conf.
+func Read(path, dir string) (*Conf, error) {
+	if dir == "" {
+		dir = filepath.Dir(path)
+	}
+	return read(path, func(p string) ([]byte, error) {
+		if !filepath.IsAbs(p) && p != path {
+			p = filepath.Join(dir, p)
+		}
+		return os.ReadFile(p)
+	})
+}
 
 func read(path string, readFn func(string) ([]byte, error)) (*Conf, error) {
 	stmts, err := readConf(path, readFn)

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -23,7 +24,7 @@ type Leases struct {
 }
 
 // ReadLeases reads a dhcpd.leases file.
-func ReadLeases(path string) (*Leases, error) { return readLeases(path, osRead) }
+func ReadLeases(path string) (*Leases, error) { return readLeases(path, os.ReadFile) }
 
 func readLeases(path string, readFn func(string) ([]byte, error)) (*Leases, error) {
 	src, err := readFn(path)

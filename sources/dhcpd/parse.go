@@ -2,8 +2,6 @@ package dhcpd
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -171,11 +169,7 @@ func (p *confParser) add(out *[]*stmt, s *stmt, stack []string) error {
 	if len(s.words) != 2 || s.words[1].kind != tString {
 		return &Error{Pos: s.pos, Msg: `include takes one quoted file name: include "/etc/dhcp/hosts.conf";`}
 	}
-	path := s.words[1].text
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(filepath.Dir(stack[len(stack)-1]), path)
-	}
-	list, err := p.file(path, stack)
+	list, err := p.file(s.words[1].text, stack)
 	if err != nil {
 		if _, ok := err.(*Error); ok {
 			return err
@@ -210,6 +204,3 @@ func hasPunct(words []token, p string) bool {
 	}
 	return false
 }
-
-// osRead reads a file of the configuration from disk.
-func osRead(path string) ([]byte, error) { return os.ReadFile(path) }
