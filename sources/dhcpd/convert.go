@@ -1,11 +1,13 @@
 package dhcpd
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -237,6 +239,11 @@ func (c *conv) finish(global *scope) {
 	c.nameSubnets()
 	c.placeHosts()
 	c.checkClassPrecedence()
+	for _, list := range [][]Finding{c.conf.NotConverted, c.conf.Wrong} {
+		slices.SortStableFunc(list, func(a, b Finding) int {
+			return cmp.Or(strings.Compare(a.Pos.File, b.Pos.File), cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Col, b.Pos.Col))
+		})
+	}
 }
 
 // restrictPools gives the pools of a subnet that have no class the class

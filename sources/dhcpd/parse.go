@@ -64,7 +64,12 @@ func readConf(path string, read func(string) ([]byte, error)) ([]*stmt, error) {
 type confParser struct {
 	read     func(string) ([]byte, error)
 	comments map[int]string // of the file being read
+	files    int            // read so far, includes included
 }
+
+// maxFiles bounds the files one configuration reads: a file included in
+// several places at every level would otherwise multiply without end.
+const maxFiles = 1000
 
 func (p *confParser) file(path string, stack []string) ([]*stmt, error) {
 	if slices.Contains(stack, path) {
@@ -72,6 +77,9 @@ func (p *confParser) file(path string, stack []string) ([]*stmt, error) {
 	}
 	if len(stack) > maxIncludeDepth {
 		return nil, fmt.Errorf("%s: includes nest more than %d deep", path, maxIncludeDepth)
+	}
+	if p.files++; p.files > maxFiles {
+		return nil, fmt.Errorf("%s: the configuration includes more than %d files", path, maxFiles)
 	}
 	src, err := p.read(path)
 	if err != nil {

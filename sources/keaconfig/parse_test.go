@@ -123,3 +123,16 @@ func FuzzDecode(f *testing.F) {
 		_ = Decode("fuzz.json", b, &v)
 	})
 }
+
+// FuzzImport: the import's reads of kea-dhcp4, kea-dhcp-ddns and
+// kea-ctrl-agent objects (literal secrets made references) never panic.
+func FuzzImport(f *testing.F) {
+	f.Add([]byte(`{"lease-database": {"type": "mysql", "password": "x"}, "hooks-libraries": [{"library": "/l/libdhcp_x.so", "parameters": {"token": "t"}}]}`))
+	f.Add([]byte(`{"tsig-keys": [{"name": "k", "algorithm": "hmac-sha256", "secret": "c2VjcmV0"}], "forward-ddns": {"ddns-domains": [{"name": "a.", "dns-servers": [{"ip-address": "10.0.0.1", "port": 5353}]}]}}`))
+	f.Add([]byte(`{"http-host": "10.0.0.1", "http-port": 8000, "cert-file": "/c", "authentication": {"clients": [{"user": "u", "password": "p"}]}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, _, _ = Import(b, "fuzz")
+		_, _, _ = ImportD2(b, "fuzz")
+		_, _, _ = ImportAgent(b, "fuzz")
+	})
+}
