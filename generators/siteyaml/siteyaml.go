@@ -54,18 +54,63 @@ func Write(s *model.Site, o Options) (map[string][]byte, error) {
 		for _, h := range o.Header {
 			b.WriteString(strings.TrimRight("# "+h, " ") + "\n")
 		}
-		enc := yaml.NewEncoder(&b)
-		enc.SetIndent(2)
-		doc := &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}
-		if err := enc.Encode(doc); err != nil {
-			return nil, fmt.Errorf("writing %s: %w", name, err)
-		}
-		if err := enc.Close(); err != nil {
+		if err := encode(&b, root); err != nil {
 			return nil, fmt.Errorf("writing %s: %w", name, err)
 		}
 		out[name] = b.Bytes()
 	}
 	return out, nil
+}
+
+// chunk is how many records of a long list are encoded at a time: yaml's
+// emitter slows down on one document of 100,000 records (it moves its
+// event queue again and again), and a list encoded piece by piece, each
+// piece indented under its key, is the same text.
+const chunk = 500
+
+// encode writes a file's root mapping, its long lists in chunks.
+func encode(b *bytes.Buffer, root *yaml.Node) error {
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		if v.Kind != yaml.SequenceNode || len(v.Content) <= chunk || v.Style != 0 || k.HeadComment != "" {
+			if err := encodeNode(b, &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{k, v}}, ""); err != nil {
+				return err
+			}
+			continue
+		}
+		b.WriteString(k.Value + ":\n")
+		for j := 0; j < len(v.Content); j += chunk {
+			part := &yaml.Node{Kind: yaml.SequenceNode, Content: v.Content[j:min(j+chunk, len(v.Content))]}
+			if err := encodeNode(b, part, "  "); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// encodeNode writes n as YAML, each line indented by indent.
+func encodeNode(b *bytes.Buffer, n *yaml.Node, indent string) error {
+	var part bytes.Buffer
+	enc := yaml.NewEncoder(&part)
+	enc.SetIndent(2)
+	if err := enc.Encode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{n}}); err != nil {
+		return err
+	}
+	if err := enc.Close(); err != nil {
+		return err
+	}
+	if indent == "" {
+		b.Write(part.Bytes())
+		return nil
+	}
+	for _, line := range strings.SplitAfter(part.String(), "\n") {
+		if line != "" && line != "\n" {
+			b.WriteString(indent)
+		}
+		b.WriteString(line)
+	}
+	return nil
 }
 
 type writer struct{ o Options }

@@ -105,13 +105,15 @@ func Assemble(v model.Version, cfgs []NodeConfig) (*Result, error) {
 	for _, n := range base.Nodes {
 		o := own[n.Name]
 		if o == nil {
-			if len(base.Nodes) > 1 {
-				res.note("node %s: no configuration of its own was read: its interfaces and paths are taken to be %s's", n.Name, first.Name)
+			res.note("node %s: no configuration of its own was read: its interfaces, paths and TLS files are taken to be %s's (with its name for %s's in file names)", n.Name, first.Name, first.Name)
+			n.Interfaces, n.Paths, n.Hooks = first.Interfaces, first.Paths, first.Hooks
+			if t := first.TLS; t != nil {
+				rename := strings.NewReplacer(first.Name, n.Name)
+				n.TLS = &model.TLS{CertFile: rename.Replace(t.CertFile), KeyFile: rename.Replace(t.KeyFile), TrustAnchor: t.TrustAnchor, CertRequired: t.CertRequired}
 			}
-			o = first
-		} else {
-			n.ControlURL = o.ControlURL
+			continue
 		}
+		n.ControlURL = o.ControlURL
 		n.Interfaces, n.Paths, n.Hooks, n.TLS = o.Interfaces, o.Paths, o.Hooks, o.TLS
 	}
 	for _, r := range reads {
@@ -204,11 +206,11 @@ func (res *Result) controlURL(s *model.Site, n *model.Node) *url.URL {
 	if n.HAURL != nil && !dedicated {
 		return n.HAURL
 	}
-	host := "127.0.0.1"
+	host, scheme := "127.0.0.1", "http"
 	if n.HAURL != nil {
-		host = n.HAURL.Hostname()
+		host, scheme = n.HAURL.Hostname(), n.HAURL.Scheme // TLS between the peers: TLS to the agent too
 	}
-	u := &url.URL{Scheme: "http", Host: net.JoinHostPort(host, "8000"), Path: "/"}
+	u := &url.URL{Scheme: scheme, Host: net.JoinHostPort(host, "8000"), Path: "/"}
 	res.note("node %s: its control URL is assumed to be %s (the Control Agent's default port): check it, or import with --endpoint %s=URL", n.Name, u, n.Name)
 	return u
 }

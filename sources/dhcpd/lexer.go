@@ -5,6 +5,7 @@
 package dhcpd
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -43,55 +44,49 @@ func (e *Error) Error() string { return e.Pos.String() + ": " + e.Msg }
 // end of the line, and are returned by line: a person's names for things
 // (a VLAN, what a subnet is for) are often only there.
 func lex(file string, src []byte) ([]token, map[int]string, error) {
-	var out []token
+	out := make([]token, 0, len(src)/6)
 	comments := map[int]string{}
-	line, col := 1, 1
+	line, lineStart := 1, 0 // a token's column is its offset from lineStart
 	i := 0
-	advance := func(n int) {
-		for k := 0; k < n && i < len(src); k++ {
-			if src[i] == '\n' {
-				line, col = line+1, 1
-			} else {
-				col++
-			}
-			i++
-		}
-	}
 	for i < len(src) {
 		c := src[i]
-		pos := Pos{File: file, Line: line, Col: col}
+		pos := Pos{File: file, Line: line, Col: i - lineStart + 1}
 		switch {
-		case c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v':
-			advance(1)
+		case c == '\n':
+			i++
+			line, lineStart = line+1, i
+		case isSpace(c):
+			i++
 		case c == '#':
-			start := i
-			for i < len(src) && src[i] != '\n' {
-				advance(1)
+			end := bytes.IndexByte(src[i:], '\n')
+			if end < 0 {
+				end = len(src) - i
 			}
-			text := strings.TrimSpace(strings.TrimLeft(string(src[start:i]), "#"))
+			text := strings.TrimSpace(strings.TrimLeft(string(src[i:i+end]), "#"))
 			if len(out) > 0 && out[len(out)-1].pos.Line == pos.Line {
 				text = "\x00" + text // after a statement's words: its own, not the next one's
 			}
 			comments[pos.Line] = text
+			i += end
 		case c == '"':
 			text, n, err := lexString(src[i:])
 			if err != nil {
 				return nil, nil, &Error{Pos: pos, Msg: err.Error()}
 			}
 			out = append(out, token{tString, text, pos})
-			advance(n)
+			i += n // a string holds no newline
 		case (c == '~' || c == '!') && i+1 < len(src) && (src[i+1] == '=' || c == '~' && src[i+1] == '~'):
 			out = append(out, token{tPunct, string(src[i : i+2]), pos})
-			advance(2)
-		case strings.IndexByte("{};,=()!", c) >= 0:
+			i += 2
+		case punct[c]:
 			out = append(out, token{tPunct, string(c), pos})
-			advance(1)
+			i++
 		case c < 0x20 || c == 0x7f:
 			return nil, nil, &Error{Pos: pos, Msg: fmt.Sprintf("unexpected control character %#02x", c)}
 		default:
 			start := i
-			for i < len(src) && !isSpace(src[i]) && strings.IndexByte("{};,=()!\"#~", src[i]) < 0 && src[i] >= 0x20 && src[i] != 0x7f {
-				advance(1)
+			for i < len(src) && !endsWord[src[i]] {
+				i++
 			}
 			if i == start { // a lone '~'
 				return nil, nil, &Error{Pos: pos, Msg: fmt.Sprintf("unexpected %q", c)}
@@ -101,6 +96,19 @@ func lex(file string, src []byte) ([]token, map[int]string, error) {
 	}
 	return out, comments, nil
 }
+
+// punct are the one-character punctuation tokens; endsWord the bytes a
+// word stops at (space, punctuation, a quote, a comment, control bytes).
+var punct, endsWord = func() (p, e [256]bool) {
+	for _, c := range []byte("{};,=()!") {
+		p[c] = true
+	}
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		e[c] = isSpace(b) || strings.IndexByte("{};,=()!\"#~", b) >= 0 || b < 0x20 || b == 0x7f
+	}
+	return p, e
+}()
 
 func isSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'
