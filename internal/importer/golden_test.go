@@ -88,17 +88,7 @@ func TestImportKeaopsRendersExactly(t *testing.T) {
 			for _, n := range nodes {
 				paths = append(paths, n...)
 			}
-			cfgs, err := importer.KeaFiles(paths, "", nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := importer.Assemble(v, cfgs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(res.Report) > 0 {
-				t.Errorf("not converted: %v", res.Report)
-			}
+			res, cfgs := importFiles(t, v, paths, "")
 			site := loadImport(t, res)
 			rendered, err := kea.Render(site)
 			if err != nil {
@@ -121,6 +111,23 @@ func TestImportKeaopsRendersExactly(t *testing.T) {
 			}
 		})
 	}
+}
+
+// importFiles imports Kea files for v, all of them converted.
+func importFiles(t *testing.T, v model.Version, paths []string, dir string) (*importer.Result, []importer.NodeConfig) {
+	t.Helper()
+	cfgs, err := importer.KeaFiles(paths, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := importer.Assemble(v, cfgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Report) > 0 {
+		t.Errorf("not converted: %v", res.Report)
+	}
+	return res, cfgs
 }
 
 // loadImport writes the result as site files and reads them back as

@@ -1,9 +1,11 @@
 package keatest
 
 import (
+	"context"
 	"encoding/json"
 	"net/netip"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -186,4 +188,36 @@ func JSONDiff(path string, a, b any) []string {
 func show(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// ConfigGet is the node's running Dhcp4 configuration.
+func ConfigGet(t testing.TB, n *Node) json.RawMessage {
+	t.Helper()
+	a, err := n.Command(context.Background(), "config-get", nil)
+	if err != nil || a.Result != 0 {
+		t.Fatalf("config-get: %v %+v", err, a)
+	}
+	var v struct{ Dhcp4 json.RawMessage }
+	if err := json.Unmarshal(a.Arguments, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v.Dhcp4
+}
+
+// SameConfig runs a rendered kea-dhcp4 file on k, in directories of its
+// own (the render's paths in dirs moved there), and fails the test where
+// its config-get means something else than orig, the config-get of what
+// ran in dirs — node-local keys and keaops's own user-context aside.
+func (k Kea) SameConfig(t *testing.T, orig json.RawMessage, dirs Dirs, rendered []byte) {
+	t.Helper()
+	dirs2 := NewDirs(t, t.TempDir())
+	moved := strings.ReplaceAll(string(rendered), dirs.Root, dirs2.Root)
+	again := ConfigGet(t, k.StartDHCP(t, dirs2, []byte(moved), filepath.Join(dirs2.Run, "kea4-ctrl-socket")))
+	loggers := strings.Contains(string(orig), `"loggers"`)
+	a, b := Normalize(t, orig, dirs.Root, loggers), Normalize(t, again, dirs2.Root, loggers)
+	if !reflect.DeepEqual(a, b) {
+		for _, line := range JSONDiff("", a, b) {
+			t.Error(line)
+		}
+	}
 }

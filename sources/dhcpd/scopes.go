@@ -11,13 +11,6 @@ import (
 
 // The address scopes: shared networks, subnets, pools and their ranges.
 
-// rangeDecl is one range statement.
-type rangeDecl struct {
-	from, to netip.Addr
-	pos      Pos
-	pool     *model.Pool // the pool it became, once placed
-}
-
 // scopeState is what a subnet, network or pool scope collects while its
 // block is read.
 type scopeState struct {
