@@ -61,12 +61,22 @@ not converted (unless --allow-partial).`,
     --endpoint kea-b=http://10.0.0.2:8000/ -o site
   keaops import --from-kea /etc/kea/kea-dhcp4.conf /etc/kea/kea-ctrl-agent.conf -o site
   keaops import --from-dhcpd /etc/dhcp/dhcpd.conf --leases /var/lib/dhcp/dhcpd.leases --kea-version 2.6 -o site`,
-		Args: cobra.NoArgs,
-		RunE: runE(func(ctx context.Context) (int, error) { return Import(ctx, a, stdout) }),
+		// Files after the flags are more --from-kea files:
+		// keaops import -o site --from-kea a/kea-dhcp4.conf a/kea-ctrl-agent.conf
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 && len(a.FromKea) == 0 {
+				return fmt.Errorf("unexpected arguments %q: files are read with --from-kea", args)
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a.FromKea = append(a.FromKea, args...)
+			return runE(func(ctx context.Context) (int, error) { return Import(ctx, a, stdout) })(cmd, args)
+		},
 	}
 	f := cmd.Flags()
 	f.BoolVar(&a.FromLive, "from-live", false, "read the running nodes named with --endpoint")
-	f.StringArrayVar(&a.FromKea, "from-kea", nil, "Kea configuration files (repeatable; or several after one flag)")
+	f.StringArrayVar(&a.FromKea, "from-kea", nil, "Kea configuration files: each kea-dhcp4 file, then its node's kea-ctrl-agent and kea-dhcp-ddns files (repeatable, or the files after the flags)")
 	f.StringVar(&a.FromDHCPD, "from-dhcpd", "", "an ISC dhcpd.conf")
 	f.StringVar(&a.Leases, "leases", "", "with --from-dhcpd: a dhcpd.leases file, written as Kea's memfile CSV (kea-leases4.csv)")
 	f.StringVar(&a.IncludeDir, "include-dir", "", "the directory Kea or dhcpd runs in, which relative include paths start from (default: each file's own)")

@@ -35,12 +35,11 @@ func pairFiles(t *testing.T, line string, change func(node, dhcp4 string) string
 	return files
 }
 
+// importArgs names the first file with --from-kea and the others after
+// the flags, as a person types them.
 func importArgs(files []string, extra ...string) []string {
-	args := []string{"import"}
-	for _, f := range files {
-		args = append(args, "--from-kea", f)
-	}
-	return append(args, extra...)
+	args := append([]string{"import", "--from-kea", files[0]}, extra...)
+	return append(args, files[1:]...)
 }
 
 // TestImportPairFromFiles: both nodes' kea-dhcp4 and Control Agent files
@@ -88,6 +87,7 @@ func TestImportRefusals(t *testing.T) {
 			return d
 		}), "--kea-version", "2.6", "-o", filepath.Join(t.TempDir(), "x")), ExitProblems, "differ beyond what is each node's own"},
 		{"two inputs", []string{"import", "--from-live", "--from-dhcpd", "x", "-o", t.TempDir()}, ExitProblems, "name one input"},
+		{"files without --from-kea", []string{"import", "--from-dhcpd", "x", "-o", t.TempDir(), "y.conf"}, ExitProblems, "files are read with --from-kea"},
 		{"dhcpd without a version", []string{"import", "--from-dhcpd", filepath.Join("testdata", "import", "dhcpd.conf"), "-o", filepath.Join(t.TempDir(), "x")}, ExitProblems, "--from-dhcpd needs --kea-version"},
 		{"a partial import", []string{"import", "--from-dhcpd", filepath.Join("testdata", "import", "dhcpd.conf"), "--kea-version", "3.0", "-o", filepath.Join(t.TempDir(), "x")}, ExitProblems, "5 things not converted"},
 		{"an agent file first", []string{"import", "--from-kea", files[1], "-o", filepath.Join(t.TempDir(), "x")}, ExitProblems, "belongs to the kea-dhcp4 file before it"},
