@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -29,7 +30,7 @@ type SiteArgs struct {
 }
 
 func (a *SiteArgs) flags(cmd *cobra.Command) {
-	cmd.Flags().StringVarP(&a.Site, "site", "s", "keaops.yaml", "the site file")
+	siteFlag(cmd, &a.Site)
 	cmd.Flags().StringVar(&a.Override, "override", "", "an overrides file: node endpoints, listeners and paths for a staging or local pair")
 	a.netboxFlags(cmd)
 }
@@ -66,7 +67,7 @@ Exit codes: 0 no errors (warnings allowed), 1 errors found or the check failed.`
 		RunE: runE(func(ctx context.Context) (int, error) { return Check(ctx, a, stdout) }),
 	}
 	a.SiteArgs.flags(cmd)
-	cmd.Flags().StringVar(&a.Format, "format", "text", "output format: text or json")
+	formatFlag(cmd, &a.Format, "text", "json")
 	cmd.Flags().StringArrayVar(&a.Reports, "report", nil, "also write a report: junit=FILE, codequality=FILE (GitLab) or sarif=FILE (GitHub); repeatable")
 	return cmd
 }
@@ -132,7 +133,13 @@ func LoadAndValidate(ctx context.Context, a SiteArgs) (*model.Site, model.Findin
 	}
 	if site != nil {
 		findings = append(findings, validate.Site(site)...)
-		findings = append(findings, kea.Check(site)...)
+		for _, f := range kea.Check(site) {
+			// The schema has said so already, at the value.
+			if f.Check == "kea-version" && mentionsVersion(findings) {
+				continue
+			}
+			findings = append(findings, f)
+		}
 	}
 	findings.Sort()
 	return site, findings, nil
@@ -178,4 +185,38 @@ func count(n int, what string) string {
 		return fmt.Sprintf("%d %ses", n, what)
 	}
 	return fmt.Sprintf("%d %ss", n, what)
+}
+
+func mentionsVersion(fs model.Findings) bool {
+	for _, f := range fs {
+		if f.Severity == model.Error && strings.Contains(f.Message, "kea-version") {
+			return true
+		}
+	}
+	return false
+}
+
+// siteFlag defines --site: the site file, or the directory that holds its
+// keaops.yaml; KEAOPS_SITE is the default where it is set.
+func siteFlag(cmd *cobra.Command, p *string) {
+	def := os.Getenv("KEAOPS_SITE")
+	if def == "" {
+		def = "keaops.yaml"
+	}
+	*p = sitePath(def)
+	cmd.Flags().VarP((*siteValue)(p), "site", "s", "the site file, or its directory (default: $KEAOPS_SITE, else keaops.yaml)")
+}
+
+type siteValue string
+
+func (v *siteValue) Set(s string) error { *v = siteValue(sitePath(s)); return nil }
+func (v *siteValue) String() string     { return string(*v) }
+func (v *siteValue) Type() string       { return "path" }
+
+// sitePath is a site named by its file or by its directory.
+func sitePath(p string) string {
+	if st, err := os.Stat(p); err == nil && st.IsDir() {
+		return filepath.Join(p, "keaops.yaml")
+	}
+	return p
 }

@@ -50,6 +50,7 @@ type ConnArgs struct {
 
 func (c *ConnArgs) flags(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&c.Endpoints, "endpoint", nil, "reach a node at another control URL, NODE=URL (repeatable; for staging or local pairs)")
+	_ = cmd.RegisterFlagCompletionFunc("endpoint", completeEndpoint)
 	cmd.Flags().StringVar(&c.CAFile, "ca-file", "", "CA bundle to verify https control endpoints")
 	cmd.Flags().StringVar(&c.CertFile, "cert-file", "", "client certificate for control endpoints that require mutual TLS")
 	cmd.Flags().StringVar(&c.KeyFile, "key-file", "", "the client certificate's key")
@@ -85,7 +86,7 @@ must not be rolled out, 2 with --exit-code: there are changes.`,
 	}
 	a.SiteArgs.flags(cmd)
 	cmd.Flags().StringVar(&a.Against, "against", "", "compare with the inputs at this Git revision instead of the live nodes")
-	cmd.Flags().StringVar(&a.Format, "format", "text", "output format: text, markdown or json")
+	formatFlag(cmd, &a.Format, "text", "markdown", "json")
 	cmd.Flags().BoolVar(&a.ExitCode, "exit-code", false, "exit 2 when there are changes")
 	cmd.Flags().BoolVar(&a.JSONDiff, "json-diff", false, "also show the raw JSON differences of each node's config (paths the rendered config sets)")
 	a.Conn.flags(cmd)

@@ -65,6 +65,7 @@ resolved, or a write failed (files already there are left as they were).`,
 	cmd.Flags().StringVar(&a.Names, "names", "conf", "file names: conf (kea-dhcp4.conf, as the distributions' units start) or json (the render's)")
 	cmd.Flags().StringVar(&a.Group, "group", "auto", `group of the files: auto (_kea, else kea), a name or a GID, or "" for root only`)
 	_ = cmd.MarkFlagRequired("node")
+	_ = cmd.RegisterFlagCompletionFunc("node", completeRenderNode)
 	return cmd
 }
 

@@ -150,7 +150,7 @@ request when NetBox changed.`,
 		Args: cobra.NoArgs,
 		RunE: runE(func(ctx context.Context) (int, error) { return NetBoxSnapshot(ctx, a, stdout, stderr) }),
 	}
-	snap.Flags().StringVarP(&a.Site, "site", "s", "keaops.yaml", "the site file")
+	siteFlag(snap, &a.Site)
 	snap.Flags().StringVarP(&a.Out, "output", "o", "", "the file to write (default: sources.netbox.snapshot in the site file)")
 	snap.Flags().BoolVar(&a.Check, "check", false, "write nothing; exit 2 when the file differs from NetBox")
 	cmd.AddCommand(snap)

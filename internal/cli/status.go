@@ -110,7 +110,7 @@ Exit codes: 0 every node answers and is in a normal HA state, 1 otherwise.`,
 		RunE: runE(func(ctx context.Context) (int, error) { return Status(ctx, a, stdout) }),
 	}
 	a.SiteArgs.flags(cmd)
-	cmd.Flags().StringVar(&a.Format, "format", "text", "output format: text or json")
+	formatFlag(cmd, &a.Format, "text", "json")
 	a.Conn.flags(cmd)
 	return cmd
 }

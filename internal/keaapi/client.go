@@ -229,8 +229,14 @@ type HTTPError struct {
 }
 
 func (e *HTTPError) Error() string {
-	if e.Status == http.StatusUnauthorized {
+	switch {
+	case e.Status == http.StatusUnauthorized:
 		return fmt.Sprintf("%s: HTTP 401: the control API refused the credentials", e.Command)
+	case e.Text == "" && (e.Status == http.StatusNotFound || e.Status == http.StatusMethodNotAllowed):
+		// Kea's agents answer every path; this is something else.
+		return fmt.Sprintf("%s: HTTP %d %s: this is not a Kea control API (check the node's control-url, or --endpoint)", e.Command, e.Status, http.StatusText(e.Status))
+	case e.Text == "":
+		return fmt.Sprintf("%s: HTTP %d %s, with no message", e.Command, e.Status, http.StatusText(e.Status))
 	}
 	return fmt.Sprintf("%s: HTTP %d: %s", e.Command, e.Status, e.Text)
 }

@@ -243,3 +243,31 @@ func TestHashes24(t *testing.T) {
 		t.Errorf("config-hash-get: %q %v", got, err)
 	}
 }
+
+// TestNotKea: a URL that is not Kea's control API says so, rather than
+// "HTTP 404: " and nothing.
+func TestNotKea(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		body   string
+		want   string
+	}{
+		{http.StatusNotFound, "", "version-get: HTTP 404 Not Found: this is not a Kea control API (check the node's control-url, or --endpoint)"},
+		{http.StatusBadGateway, "", "version-get: HTTP 502 Bad Gateway, with no message"},
+		{http.StatusForbidden, `{"result": 1, "text": "Forbidden"}`, "version-get: HTTP 403: Forbidden"},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(tc.status)
+			io.WriteString(w, tc.body)
+		}))
+		c, err := New(Endpoint{URL: srv.URL, Kind: ControlAgent, Retries: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Version(context.Background())
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("HTTP %d: error %v; want %q", tc.status, err, tc.want)
+		}
+		srv.Close()
+	}
+}

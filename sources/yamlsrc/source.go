@@ -64,6 +64,9 @@ func LoadFrom(ctx context.Context, files Files, sitePath string) (*model.Site, m
 		return nil, nil, err
 	}
 	l := &loader{shape: sc, files: files}
+	if f := notASiteFile(files, sitePath); f != nil {
+		return nil, model.Findings{*f}, nil
+	}
 	root := l.document(sitePath, schema.SiteFile)
 	if root == nil {
 		return nil, l.findings, nil
@@ -183,4 +186,22 @@ func (l *loader) sourceFiles(srcs rec, key, dir, def string) []string {
 		out = append(out, p)
 	}
 	return out
+}
+
+// notASiteFile is one finding for a subnets or reservations file given
+// where the site file belongs (--site subnets.yaml), instead of every
+// field it lacks and has too many.
+func notASiteFile(files Files, path string) *model.Finding {
+	root, found := readDoc(files, path)
+	if root == nil || len(found) > 0 || get(root, "nodes") != nil || get(root, "kea-version") != nil {
+		return nil
+	}
+	for _, k := range []struct{ key, file string }{{"subnets", "subnets"}, {"shared-networks", "subnets"}, {"reservations", "reservations"}} {
+		if key, _ := lookup(root, k.key); key != nil {
+			f := model.Errorf(model.Pos{File: path, Line: key.Line, Col: key.Column}, "schema",
+				"%s is a %s file, not a site file: name the keaops.yaml that lists it under sources (--site, or KEAOPS_SITE)", filepath.Base(path), k.file)
+			return &f
+		}
+	}
+	return nil
 }
