@@ -91,4 +91,23 @@ gcl --variable KEAOPS_MODE=push --variable "KEAOPS_DEPLOY_ARGS=--override $repo/
 "$keaops" diff --site keaops.yaml --override local.yaml --exit-code >/dev/null || fail "after the deploy job the pair differs from Git"
 ok "default branch, push mode: the manual keaops:deploy job deployed to the local pair (diff: no changes)"
 
+# 4. A merge request whose target branch moved on: the plan is the MR's
+# change alone, against the merge base, not others' merged changes reversed.
+g checkout -q -b mr-late
+printf '  - hostname: printer-6\n    hw-address: "02:42:ac:11:00:0a"\n    ip-address: 10.30.30.60\n' >>reservations.yaml
+g commit -qam "printer-6"
+g checkout -q main
+printf '  - hostname: printer-5\n    hw-address: "02:42:ac:11:00:09"\n    ip-address: 10.30.30.59\n' >>reservations.yaml
+g commit -qam "printer-5, merged meanwhile" && g push -q origin main
+g checkout -q mr-late
+for base in "" "$(g merge-base mr-late main)"; do
+  # As GitLab runs it (CI_MERGE_REQUEST_DIFF_BASE_SHA), and without it.
+  rm -rf .gitlab-ci-local
+  gcl "${mr[@]}" ${base:+--variable "CI_MERGE_REQUEST_DIFF_BASE_SHA=$base"} keaops:plan || { cat "$work/gcl.log"; fail "keaops:plan failed"; }
+  plan=$(find .gitlab-ci-local -name keaops-plan.md | head -1)
+  grep -q '### keaops plan: 1 change on 1 of 1 node' "$plan" && grep -q 'reservation printer-6' "$plan" && ! grep -q 'printer-5' "$plan" ||
+    { cat "$plan"; fail "the plan of a merge request whose target moved on is not its own change alone"; }
+done
+ok "merge request behind its target: keaops:plan shows + printer-6 only (merge base, with and without CI_MERGE_REQUEST_DIFF_BASE_SHA)"
+
 echo "$pass passed, 0 failed"
