@@ -35,6 +35,9 @@ type DeployArgs struct {
 	HATimeout time.Duration
 	Conn      ConnArgs
 	Lock      LockArgs
+	// Format is text, or json: one report at the end and nothing else
+	// (with --yes or --dry-run: it asks nothing).
+	Format string
 	// In answers the confirmation prompt.
 	In io.Reader
 }
@@ -83,6 +86,7 @@ nodes named BEHIND still run an older config.`,
 	cmd.Flags().BoolVar(&a.Force, "force", false, "deploy even when the pair is not healthy")
 	cmd.Flags().BoolVar(&a.Degraded, "degraded", false, "a node is down: deploy to the survivors only, whose partners must see it gone (exit 3)")
 	cmd.Flags().DurationVar(&a.HATimeout, "ha-timeout", 2*time.Minute, "how long to wait for HA to return to normal after each node")
+	formatFlag(cmd, &a.Format, "text", "json")
 	a.Conn.flags(cmd)
 	a.Lock.flags(cmd)
 	cmd.PreRun = func(cmd *cobra.Command, _ []string) { a.In = cmd.InOrStdin() }
@@ -91,17 +95,38 @@ nodes named BEHIND still run an older config.`,
 
 // Deploy runs keaops deploy and returns its exit code.
 func Deploy(ctx context.Context, a DeployArgs, out io.Writer) (int, error) {
+	if a.Format == "json" {
+		return deployJSON(ctx, a, out)
+	}
 	site, err := loadValid(ctx, a.SiteArgs, out)
 	if site == nil {
 		return ExitProblems, err
 	}
+	r, err := rollout(ctx, a, site, out)
+	return r.code, err
+}
+
+// rolled is what a deploy did: its exit code, outcome, the nodes' and
+// kea-dhcp-ddns's results, and the failure (already printed) if any.
+type rolled struct {
+	code    int
+	outcome string
+	res     deploy.Result
+	d2      deploy.D2Result
+	failure error
+}
+
+// rollout deploys a checked site, printing its progress to out. Its error
+// is for what stops it before any node is asked (targets, locks).
+func rollout(ctx context.Context, a DeployArgs, site *model.Site, out io.Writer) (r rolled, err error) {
+	r.code, r.outcome = ExitProblems, "failed"
 	targets, d2, err := allTargets(site, a.Conn)
 	if err != nil {
-		return ExitProblems, err
+		return r, err
 	}
 	unlock, err := lockPair(site, a.Conn)
 	if err != nil {
-		return ExitProblems, err
+		return r, err
 	}
 	defer unlock()
 	// A dry run changes nothing and takes no lock: merge-request jobs,
@@ -109,11 +134,14 @@ func Deploy(ctx context.Context, a DeployArgs, out io.Writer) (int, error) {
 	release := func(string) {}
 	if !a.DryRun {
 		if ctx, release, err = takeLock(ctx, site, a.Lock, out); err != nil {
-			return ExitProblems, err
+			return r, err
 		}
 	}
-	outcome := "failed"
-	defer func() { release(outcome) }()
+	defer func() { release(r.outcome) }()
+	done := func(e error) (rolled, error) {
+		r.code, r.failure = exitFor(e), e
+		return r, nil
+	}
 
 	opts := deploy.Options{
 		Version: site.KeaVersion.String(), HA: site.HA.Mode != model.HANone, Force: a.Force, Degraded: a.Degraded,
@@ -124,43 +152,96 @@ func Deploy(ctx context.Context, a DeployArgs, out io.Writer) (int, error) {
 	if !a.Yes || a.DryRun {
 		dry := opts
 		dry.DryRun = true
-		d2res, err := deployD2(ctx, d2, dry, out)
-		if err != nil {
-			return exitFor(err), nil
+		if r.d2, err = deployD2(ctx, d2, dry, out); err != nil {
+			return done(err)
 		}
-		res, err := deploy.Run(ctx, targets, dry)
-		printRollout(out, res, err)
-		if err != nil || !res.Changed() && !d2res.Changed() || a.DryRun {
-			return exitFor(err), nil
+		r.res, err = deploy.Run(ctx, targets, dry)
+		printRollout(out, r.res, err)
+		if err == nil && a.DryRun {
+			r.outcome = "dry run"
 		}
-		if !confirm(a.In, out, res) {
+		if err != nil || !r.res.Changed() && !r.d2.Changed() || a.DryRun {
+			if err == nil && !a.DryRun {
+				r.outcome = "no changes"
+			}
+			return done(err)
+		}
+		if !confirm(a.In, out, r.res) {
 			fmt.Fprintln(out, "not deployed")
-			outcome = "not confirmed"
-			return ExitProblems, nil
+			r.outcome = "not confirmed"
+			return r, nil
 		}
 		opts.Plan = nil // shown already
 	}
-	if _, err := deployD2(ctx, d2, opts, out); err != nil {
-		return exitFor(err), nil
+	if r.d2, err = deployD2(ctx, d2, opts, out); err != nil {
+		return done(err)
 	}
-	res, err := deploy.Run(ctx, targets, opts)
-	printRollout(out, res, err)
+	r.res, err = deploy.Run(ctx, targets, opts)
+	printRollout(out, r.res, err)
 	if err == nil {
-		outcome = "deployed"
-		if !res.Changed() {
-			outcome = "no changes"
+		r.outcome = "deployed"
+		if !r.res.Changed() {
+			r.outcome = "no changes"
 		}
-		if len(res.Behind) > 0 {
-			outcome = "deployed degraded; behind: " + strings.Join(res.Behind, ", ")
-			return ExitDegraded, nil
+		if len(r.res.Behind) > 0 {
+			r.outcome = "deployed degraded; behind: " + strings.Join(r.res.Behind, ", ")
+			r.code = ExitDegraded
+			return r, nil
 		}
 	}
-	return exitFor(err), nil
+	return done(err)
 }
 
 // ExitDegraded: a degraded deploy reached the survivors; the nodes it
 // names as behind still run an older config.
 const ExitDegraded = 3
+
+// deployReport is deploy --format json: what a job reads instead of
+// parsing the text.
+type deployReport struct {
+	DryRun bool `json:"dry_run"`
+	// Outcome: deployed, no changes, dry run, deployed degraded…,
+	// failed, or check failed.
+	Outcome  string           `json:"outcome"`
+	Error    string           `json:"error,omitempty"`
+	Findings model.Findings   `json:"findings,omitempty"`
+	Result   *deploy.Result   `json:"result,omitempty"`
+	DDNS     *deploy.D2Result `json:"ddns,omitempty"`
+}
+
+// deployJSON is deploy with one JSON report on out and nothing else.
+func deployJSON(ctx context.Context, a DeployArgs, out io.Writer) (int, error) {
+	if !a.Yes && !a.DryRun {
+		return ExitProblems, fmt.Errorf("--format json asks no questions: pass --yes, or --dry-run")
+	}
+	rep := deployReport{DryRun: a.DryRun}
+	code := ExitProblems
+	site, findings, err := LoadAndValidate(ctx, a.SiteArgs)
+	switch {
+	case err != nil:
+		return ExitProblems, err
+	case site == nil || findings.HasErrors():
+		rep.Outcome, rep.Findings = "check failed", findings
+	default:
+		r, err := rollout(ctx, a, site, io.Discard)
+		if err != nil {
+			return ExitProblems, err
+		}
+		code, rep.Outcome, rep.Result = r.code, r.outcome, &r.res
+		if len(r.d2.Nodes) > 0 {
+			rep.DDNS = &r.d2
+		}
+		if r.failure != nil {
+			rep.Error = r.failure.Error()
+		}
+	}
+	enc := json.NewEncoder(out)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(rep); err != nil {
+		return ExitProblems, fmt.Errorf("writing the report: %w", err)
+	}
+	return code, nil
+}
 
 func exitFor(err error) int {
 	if err != nil {

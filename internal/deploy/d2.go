@@ -19,14 +19,16 @@ type D2Target struct {
 
 // D2Result is what RunD2 did, per node in target order.
 type D2Result struct {
-	Nodes []D2Node
+	Nodes []D2Node `json:"nodes"`
 }
 
 // D2Node is one node's kea-dhcp-ddns outcome.
 type D2Node struct {
-	Name                       string
-	Changed, Applied, Restored bool
-	Error                      string
+	Name     string `json:"name"`
+	Changed  bool   `json:"changed"`
+	Applied  bool   `json:"applied"`
+	Restored bool   `json:"restored"`
+	Error    string `json:"error,omitempty"`
 }
 
 // Changed reports whether any node's kea-dhcp-ddns needs (or got) a new
