@@ -153,7 +153,13 @@ func importLive(ctx context.Context, a ImportArgs, eps []importer.Endpoint, vers
 			return nil, fmt.Errorf("the nodes run %s, which keaops does not render for; pass --kea-version", live)
 		}
 	}
-	return importer.Assemble(version, cfgs)
+	res, err := importer.Assemble(version, cfgs)
+	if err == nil && res.Site.ControlAuth == nil && a.ControlUser != "" {
+		// The nodes' API asked for the credentials the import used: the
+		// site's commands need them too, by the same reference.
+		res.Site.ControlAuth = &model.BasicAuth{User: a.ControlUser, Password: &model.SecretRef{Env: a.ControlPasswordEnv}}
+	}
+	return res, err
 }
 
 func importKeaFiles(a ImportArgs, eps []importer.Endpoint, version model.Version) (*importer.Result, error) {

@@ -99,3 +99,27 @@ func TestImportLivePair(t *testing.T) {
 		})
 	}
 }
+
+// TestImportLiveSingleServer: a server without HA whose API asks for
+// credentials: the site carries them by reference, and diff against the
+// server it was imported from finds nothing.
+func TestImportLiveSingleServer(t *testing.T) {
+	keatest.Require(t)
+	const password = "single-Pa55"
+	port := keatest.FreePort(t)
+	keatest.SingleNode(t, port, "kea-api", password)
+	url := "http://127.0.0.1:" + strconv.Itoa(port) + "/"
+	t.Setenv("KEA_API_PASSWORD", password)
+	out := filepath.Join(t.TempDir(), "site")
+	code, text := run(t, "import", "--from-live", "--endpoint", "dhcp1="+url, "--control-user", "kea-api", "-o", out)
+	if code != ExitOK || !strings.Contains(text, "1 node, 1 subnet, 1 reservation") {
+		t.Fatalf("import: exit %d\n%s", code, text)
+	}
+	site, _ := os.ReadFile(filepath.Join(out, "keaops.yaml"))
+	if !strings.Contains(string(site), "control-auth:\n  user: kea-api\n  password: {env: KEA_API_PASSWORD}\n") || !strings.Contains(string(site), "name: dhcp1\n    control-url: "+url) {
+		t.Errorf("keaops.yaml:\n%s", site)
+	}
+	if code, text := run(t, "diff", "-s", out, "--exit-code"); code != ExitOK {
+		t.Errorf("diff against the server it was imported from: exit %d\n%s", code, text)
+	}
+}

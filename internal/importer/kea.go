@@ -60,6 +60,9 @@ func Assemble(v model.Version, cfgs []NodeConfig) (*Result, error) {
 		} else if n > 0 && len(reads) == 0 {
 			res.note("%s: %d subnets have no id; they get the ids Kea %s numbers them with, written out explicitly", c.Origin, n, v)
 		}
+		if len(reads) == 0 && keaconfig.LeaseChecks(c.Dhcp4) == "warn" {
+			res.note("sanity-checks.lease-checks is Kea's default, warn: keaops renders fix, so that Kea gives a lease whose subnet id no longer matches its address the right id when it loads it, instead of only warning")
+		}
 		name := keaconfig.ThisServer(c.Dhcp4)
 		switch {
 		case name == "" && c.Name != "":

@@ -80,8 +80,10 @@ func (r *reader) site(g *obj) *model.Site {
 	r.hooks(s, self, g)
 	r.multiThreading(s, g.child("multi-threading"))
 	if sc := g.child("sanity-checks"); sc.has("lease-checks") {
-		// keaops always renders "fix"; anything else cannot round-trip.
-		if v := sc.str("lease-checks"); v != "fix" {
+		// keaops always renders "fix". Kea's default, "warn", is what a
+		// config that never chose says (LeaseChecks tells an import);
+		// anything else was a choice keaops cannot keep.
+		if v := sc.str("lease-checks"); v != "fix" && v != "warn" {
 			r.p.unmodelled = append(r.p.unmodelled, sc.path+".lease-checks = "+jsonText(v)+" (keaops renders fix)")
 		}
 	}
@@ -330,4 +332,18 @@ func UnwrapAs(file []byte, key string) (json.RawMessage, error) {
 		return nil, fmt.Errorf("no %s configuration", key)
 	}
 	return v[key], nil
+}
+
+// LeaseChecks is a Dhcp4 configuration's sanity-checks.lease-checks, Kea's
+// default ("warn") when it sets none.
+func LeaseChecks(dhcp4 json.RawMessage) string {
+	var v struct {
+		SanityChecks struct {
+			LeaseChecks string `json:"lease-checks"`
+		} `json:"sanity-checks"`
+	}
+	if decodeClean(dhcp4, &v) != nil || v.SanityChecks.LeaseChecks == "" {
+		return "warn"
+	}
+	return v.SanityChecks.LeaseChecks
 }
