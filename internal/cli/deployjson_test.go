@@ -48,3 +48,28 @@ func TestDeployJSON(t *testing.T) {
 		t.Errorf("without --yes: exit %d\n%s", code, out)
 	}
 }
+
+// TestPublishJSON: publish --format json says which commit the branch
+// holds and whether this publish made it.
+func TestPublishJSON(t *testing.T) {
+	render := filepath.Join(t.TempDir(), "rendered")
+	if code, out := run(t, "render", "-s", "../../examples/homelab", "-o", render); code != ExitOK {
+		t.Fatalf("render: %s", out)
+	}
+	remote := filepath.Join(t.TempDir(), "rendered.git")
+	gitCLI(t, filepath.Dir(remote), "init", "-q", "--bare", remote)
+	var first publishReport
+	for i, changed := range []bool{true, false} {
+		code, out := run(t, "publish", "--from", render, "--remote", remote, "--format", "json")
+		var rep publishReport
+		if err := json.Unmarshal([]byte(out), &rep); err != nil || code != ExitOK {
+			t.Fatalf("publish %d: exit %d, %v\n%s", i+1, code, err, out)
+		}
+		if i == 0 {
+			first = rep
+		}
+		if rep.Changed != changed || len(rep.Commit) != 40 || rep.Commit != first.Commit || rep.Branch != "keaops-rendered" {
+			t.Errorf("publish %d: %+v", i+1, rep)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +17,8 @@ type PublishArgs struct {
 	From     string
 	Opts     publish.Options
 	TokenEnv string
+	// Format is text or json.
+	Format string
 }
 
 func newPublishCmd(stdout io.Writer) *cobra.Command {
@@ -48,8 +51,18 @@ Exit codes: 0 published (or nothing to publish), 1 failure.`,
 	cmd.Flags().StringVar(&a.Opts.SSHKeyFile, "ssh-key", "", "private key file for SSH remotes")
 	cmd.Flags().StringVar(&a.Opts.AuthorName, "author-name", "keaops", "commit author name")
 	cmd.Flags().StringVar(&a.Opts.AuthorEmail, "author-email", "keaops@localhost", "commit author email")
+	formatFlag(cmd, &a.Format, "text", "json")
 	_ = cmd.MarkFlagRequired("remote")
 	return cmd
+}
+
+// publishReport is publish --format json.
+type publishReport struct {
+	Branch string `json:"branch"`
+	Commit string `json:"commit"`
+	// Changed: a commit was made and pushed; false when the branch held
+	// this render already.
+	Changed bool `json:"changed"`
 }
 
 // Publish runs keaops publish.
@@ -59,10 +72,17 @@ func Publish(ctx context.Context, a PublishArgs, out io.Writer) (int, error) {
 	if err != nil {
 		return ExitProblems, err
 	}
-	if !res.Changed {
+	switch {
+	case a.Format == "json":
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(publishReport{Branch: a.Opts.Branch, Commit: res.Commit, Changed: res.Changed}); err != nil {
+			return ExitProblems, fmt.Errorf("writing the report: %w", err)
+		}
+	case !res.Changed:
 		fmt.Fprintf(out, "%s already holds this render (%s): nothing committed\n", a.Opts.Branch, res.Commit[:12])
-		return ExitOK, nil
+	default:
+		fmt.Fprintf(out, "published %s to %s as %s\n", a.From, a.Opts.Branch, res.Commit[:12])
 	}
-	fmt.Fprintf(out, "published %s to %s as %s\n", a.From, a.Opts.Branch, res.Commit[:12])
 	return ExitOK, nil
 }
