@@ -123,6 +123,22 @@ type NetBoxSnapshotArgs struct {
 	Site  string
 	Out   string
 	Check bool
+	// Format is text or json.
+	Format string
+}
+
+// snapshotReport is netbox snapshot --format json.
+type snapshotReport struct {
+	File   string `json:"file"`
+	NetBox string `json:"netbox"`
+	// Written: the file was written; UpToDate (with --check): it holds
+	// what NetBox holds; Changes name the objects that differ.
+	Written     bool     `json:"written"`
+	UpToDate    bool     `json:"up_to_date"`
+	Changes     []string `json:"changes,omitempty"`
+	Prefixes    int      `json:"prefixes"`
+	IPRanges    int      `json:"ip_ranges"`
+	IPAddresses int      `json:"ip_addresses"`
 }
 
 func newNetBoxCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -153,6 +169,7 @@ request when NetBox changed.`,
 	siteFlag(snap, &a.Site)
 	snap.Flags().StringVarP(&a.Out, "output", "o", "", "the file to write (default: sources.netbox.snapshot in the site file)")
 	snap.Flags().BoolVar(&a.Check, "check", false, "write nothing; exit 2 when the file differs from NetBox")
+	formatFlag(snap, &a.Format, "text", "json")
 	cmd.AddCommand(snap)
 	return cmd
 }
@@ -187,26 +204,41 @@ func NetBoxSnapshot(ctx context.Context, a NetBoxSnapshotArgs, out, errOut io.Wr
 		return ExitProblems, err
 	}
 	summary := fmt.Sprintf("%s, %s and %s from %s", count(len(snap.Prefixes), "prefix"), count(len(snap.IPRanges), "IP range"), count(len(snap.Addresses), "IP address"), snap.NetBox)
-	if a.Check {
-		old, err := os.ReadFile(path)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return ExitProblems, err
-		}
-		if bytes.Equal(old, data) {
+	rep := snapshotReport{File: path, NetBox: snap.NetBox, Prefixes: len(snap.Prefixes), IPRanges: len(snap.IPRanges), IPAddresses: len(snap.Addresses)}
+	code := ExitOK
+	switch old, err := os.ReadFile(path); {
+	case a.Check && err != nil && !errors.Is(err, fs.ErrNotExist):
+		return ExitProblems, err
+	case a.Check && bytes.Equal(old, data):
+		rep.UpToDate = true
+		if a.Format != "json" {
 			fmt.Fprintf(out, "%s is up to date: %s\n", path, summary)
-			return ExitOK, nil
 		}
-		fmt.Fprintf(out, "%s differs from NetBox (%s):\n", path, summary)
-		for _, line := range snapshotChanges(path, old, snap) {
-			fmt.Fprintln(out, "  "+line)
+	case a.Check:
+		rep.Changes, code = snapshotChanges(path, old, snap), ExitChanges
+		if a.Format != "json" {
+			fmt.Fprintf(out, "%s differs from NetBox (%s):\n", path, summary)
+			for _, line := range rep.Changes {
+				fmt.Fprintln(out, "  "+line)
+			}
 		}
-		return ExitChanges, nil
+	default:
+		if err := artifact.WriteFileAtomic(path, data, 0o644); err != nil {
+			return ExitProblems, fmt.Errorf("writing the snapshot: %w", err)
+		}
+		rep.Written, rep.UpToDate = true, true
+		if a.Format != "json" {
+			fmt.Fprintf(out, "wrote %s: %s\n", path, summary)
+		}
 	}
-	if err := artifact.WriteFileAtomic(path, data, 0o644); err != nil {
-		return ExitProblems, fmt.Errorf("writing the snapshot: %w", err)
+	if a.Format == "json" {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return ExitProblems, fmt.Errorf("writing the report: %w", err)
+		}
 	}
-	fmt.Fprintf(out, "wrote %s: %s\n", path, summary)
-	return ExitOK, nil
+	return code, nil
 }
 
 // snapshotChanges names the objects that differ between a snapshot file

@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -122,6 +124,12 @@ func TestNetBoxExampleSnapshot(t *testing.T) {
 	code, text = run(t, "netbox", "snapshot", "-s", site, "--check")
 	if code != ExitChanges || !strings.Contains(text, "- netbox:ipam/ip-ranges/40\n") || !strings.Contains(text, "+ netbox:ipam/ip-addresses/520\n") {
 		t.Errorf("--check after NetBox changed: exit %d\n%s", code, text)
+	}
+	code, text = run(t, "netbox", "snapshot", "-s", site, "--check", "--format", "json")
+	var rep snapshotReport
+	if err := json.Unmarshal([]byte(text), &rep); err != nil || code != ExitChanges || rep.UpToDate || rep.Written || rep.IPAddresses != 7 ||
+		!slices.Contains(rep.Changes, "- netbox:ipam/ip-ranges/40") || !slices.Contains(rep.Changes, "+ netbox:ipam/ip-addresses/520") {
+		t.Errorf("--check --format json after NetBox changed: exit %d, %v\n%s", code, err, text)
 	}
 }
 
