@@ -95,8 +95,6 @@ type scope struct {
 	// known restricts dynamic pools: KNOWN (deny unknown-clients) or
 	// UNKNOWN (deny known-clients).
 	known string
-	// vendorSpace is the space vendor-option-space names here.
-	vendorSpace string
 	// state is what an address scope collects; nil for the others.
 	state *scopeState
 }
@@ -143,7 +141,7 @@ func (c *conv) blockStmt(st *stmt, sc *scope, groups []*scope) {
 		c.conf.Counts["host"]++
 		c.host(st, sc, groups)
 	case "pool":
-		if sc.kind != "subnet" && sc.kind != "shared-network" {
+		if sc.state == nil || sc.state.subnet == nil && sc.state.network == nil {
 			c.notConverted(st.pos, "a pool outside a subnet or shared network: not converted")
 			return
 		}

@@ -219,6 +219,21 @@ host b { uid 01:02:00:00:00:00:02; }
 	}
 }
 
+// TestPoolsInGroups: a pool written in a group belongs to the subnet or
+// shared network the group is in; one in no address scope is reported.
+func TestPoolsInGroups(t *testing.T) {
+	c := mustConf(t, `subnet 10.0.0.0 netmask 255.255.255.0 { group { pool { range 10.0.0.10 10.0.0.20; } } }
+shared-network n { subnet 10.1.0.0 netmask 255.255.255.0 { } group { pool { range 10.1.0.10 10.1.0.20; } } }
+group { pool { range 10.2.0.1 10.2.0.9; } }
+`)
+	if len(c.Site.Subnets) != 2 || len(c.Site.Subnets[0].Pools) != 1 || len(c.Site.Subnets[1].Pools) != 1 {
+		t.Fatalf("subnets %+v", c.Site.Subnets)
+	}
+	if len(c.NotConverted) != 1 || !strings.Contains(c.NotConverted[0].String(), "dhcpd.conf:3:9: a pool outside a subnet or shared network") {
+		t.Errorf("not converted: %v", c.NotConverted)
+	}
+}
+
 func TestLeases(t *testing.T) {
 	src := `authoring-byte-order little-endian;
 server-duid "\000\001";

@@ -278,7 +278,6 @@ func (c *conv) vendorOptionSpace(st *stmt, sc *scope) {
 			o.Space = kea
 		}
 	}
-	sc.vendorSpace = sp
 	sc.setOption(&model.Option{Name: "vendor-encapsulated-options", Pos: st.pos})
 }
 
