@@ -20,7 +20,7 @@ example: setup build ## the main job: a local Kea pair (KEA_VERSION=2.2|2.6|3.0)
 	KEA_VERSION=$(KEA_VERSION) ./scripts/demo.sh
 
 test: setup ## install test dependencies, then run every test with the race detector
-	$(GO) test $(GO_TEST_ARGS) -count=1 -p 1 ./...
+	$(GO) test $(GO_TEST_ARGS) -count=1 -p 1 -timeout 30m ./...
 
 test-pipelines: setup build ## run the GitLab CI template for real with gitlab-ci-local (installs it from npm when missing)
 	./scripts/test-pipelines.sh
