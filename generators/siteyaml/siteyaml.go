@@ -35,9 +35,6 @@ type Options struct {
 	Header []string
 	// Positions puts each record's source position above it as a comment.
 	Positions bool
-	// Notes are comments for a record, by its position's text (pos.String()):
-	// what the import changed there and why (a secret made a reference).
-	Notes map[string][]string
 }
 
 // Write renders s as the site's files, by name.
@@ -121,7 +118,6 @@ func (w *writer) position(n *yaml.Node, p model.Pos) {
 	if w.o.Positions && p.Line > 0 {
 		lines = append(lines, "from "+p.String())
 	}
-	lines = append(lines, w.o.Notes[p.String()]...)
 	if len(lines) > 0 {
 		n.HeadComment = strings.Join(lines, "\n")
 	}

@@ -23,7 +23,7 @@ func FromDHCPD(path, includeDir string, v model.Version, eps []Endpoint) (*Resul
 	}
 	s := conf.Site
 	s.KeaVersion = v
-	res := &Result{Site: s, Comments: map[string][]string{}, From: []string{path}}
+	res := &Result{Site: s, From: []string{path}}
 	for _, f := range conf.NotConverted {
 		res.report(f.Pos.String(), "%s", f.Text)
 	}

@@ -32,8 +32,6 @@ type Result struct {
 	// Notes are what the import decided for the user (a version guessed,
 	// a control URL assumed), for the command's output.
 	Notes []string
-	// Comments are notes for the written files, by a record's position.
-	Comments map[string][]string
 	// Secrets were written literally in the input and are references now.
 	Secrets []keaconfig.Literal
 	// From names the inputs, for the files' header.

@@ -39,7 +39,7 @@ func Assemble(v model.Version, cfgs []NodeConfig) (*Result, error) {
 	if len(cfgs) == 0 {
 		return nil, fmt.Errorf("nothing to import: no kea-dhcp4 configuration")
 	}
-	res := &Result{Comments: map[string][]string{}}
+	res := &Result{}
 	type read struct {
 		cfg  NodeConfig
 		site *model.Site

@@ -22,7 +22,7 @@ func (res *Result) Files(positions bool) (map[string][]byte, error) {
 	for _, l := range res.Secrets {
 		header = append(header, "A secret written literally in the input is {env: "+l.Ref.Env+"} here: set "+l.Ref.Env+" where keaops deploys.")
 	}
-	files, err := siteyaml.Write(res.Site, siteyaml.Options{Header: header, Positions: positions, Notes: res.Comments})
+	files, err := siteyaml.Write(res.Site, siteyaml.Options{Header: header, Positions: positions})
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package keaconfig
 
 import (
 	"encoding/json"
-	"fmt"
 	"net"
 	"net/url"
 	"strconv"
@@ -25,14 +24,12 @@ type Agent struct {
 // ImportAgent reads a Control-agent configuration for keaops import;
 // literal passwords become references, as in Import.
 func ImportAgent(ca json.RawMessage, origin string) (*Agent, []Literal, error) {
-	var root map[string]any
-	if err := decodeClean(ca, &root); err != nil {
-		return nil, nil, fmt.Errorf("decoding %s: %w", origin, err)
-	}
 	var lits []Literal
-	p := &parser{literals: &lits}
-	r := &reader{p: p, pos: model.Pos{File: origin}}
-	g := p.obj(root, "Control-agent")
+	r, g, err := newRead(ca, origin, "Control-agent", &lits)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := r.p
 	out := &Agent{}
 	host, port := g.str("http-host"), g.intp("http-port")
 	if host == "" {

@@ -31,16 +31,11 @@ func ImportD2(d2 json.RawMessage, origin string) (*D2, []Literal, error) {
 }
 
 func parseD2(d2 json.RawMessage, origin string, literals *[]Literal) (*D2, error) {
-	var root map[string]any
-	if err := decodeClean(d2, &root); err != nil {
-		return nil, fmt.Errorf("decoding %s: %w", origin, err)
+	r, g, err := newRead(d2, origin, "DhcpDdns", literals)
+	if err != nil {
+		return nil, err
 	}
-	if root == nil {
-		return nil, fmt.Errorf("decoding %s: the DhcpDdns configuration is not an object", origin)
-	}
-	p := &parser{literals: literals}
-	r := &reader{p: p, pos: model.Pos{File: origin}}
-	g := p.obj(root, "DhcpDdns")
+	p := r.p
 	out := &D2{DDNS: &model.DDNS{Pos: r.pos}}
 	d := out.DDNS
 	if ip := g.str("ip-address"); ip != "" {
@@ -48,7 +43,7 @@ func parseD2(d2 json.RawMessage, origin string, literals *[]Literal) (*D2, error
 			d.IP = a
 		}
 	}
-	if port := g.intp("port"); port != nil && !isDefault("d2", "port", json.Number(fmt.Sprint(*port))) && *port != 53001 {
+	if port := g.intp("port"); port != nil && *port != 53001 { // Kea's default: the model's zero
 		d.Port = int(*port)
 	}
 	if cs := g.child("control-socket"); cs.has("socket-name") {

@@ -41,20 +41,30 @@ func Import(dhcp4 json.RawMessage, origin string) (*model.Site, []Literal, error
 }
 
 func parse(dhcp4 json.RawMessage, origin string, literals *[]Literal) (*model.Site, error) {
-	var root map[string]any
-	if err := decodeClean(dhcp4, &root); err != nil {
-		return nil, fmt.Errorf("decoding %s: %w", origin, err)
+	r, g, err := newRead(dhcp4, origin, "Dhcp4", literals)
+	if err != nil {
+		return nil, err
 	}
-	if root == nil {
-		return nil, fmt.Errorf("decoding %s: the Dhcp4 configuration is not an object", origin)
-	}
-	p := &parser{literals: literals}
-	r := &reader{p: p, pos: model.Pos{File: origin}}
-	s := r.site(p.obj(root, "Dhcp4"))
+	p := r.p
+	s := r.site(g)
 	if len(p.errs) > 0 {
 		return nil, fmt.Errorf("%s: %s", origin, strings.Join(p.errs, "; "))
 	}
 	return s, nil
+}
+
+// newRead decodes one daemon's configuration object (key names it, for
+// messages and paths) and a reader for it; literals as in parser.
+func newRead(raw json.RawMessage, origin, key string, literals *[]Literal) (*reader, *obj, error) {
+	var root map[string]any
+	if err := decodeClean(raw, &root); err != nil {
+		return nil, nil, fmt.Errorf("decoding %s: %w", origin, err)
+	}
+	if root == nil {
+		return nil, nil, fmt.Errorf("decoding %s: the %s configuration is not an object", origin, key)
+	}
+	p := &parser{literals: literals}
+	return &reader{p: p, pos: model.Pos{File: origin}}, p.obj(root, key), nil
 }
 
 // reader turns the objects of one configuration into the model.
