@@ -190,6 +190,9 @@ func (a *Agent) Pass(ctx context.Context) {
 			s.LastError = ""
 		}
 	})
+	if err == nil {
+		a.metrics.succeeded(time.Now())
+	}
 	if err != nil {
 		a.log.Error("reconcile failed", "err", err, "duration_s", time.Since(start).Seconds())
 	}

@@ -142,7 +142,7 @@ func ParseConfig(b []byte) (Config, error) {
 		c.Interval.Duration = time.Minute
 	}
 	if c.Listen == "" {
-		c.Listen = "127.0.0.1:9547"
+		c.Listen = "127.0.0.1:10547"
 	}
 	if c.Drift == "" {
 		c.Drift = "correct"

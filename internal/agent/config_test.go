@@ -14,13 +14,13 @@ kea:
   control: unix:///run/kea/kea4-ctrl-socket
   config-file: /etc/kea/kea-dhcp4.json
 interval: 30s
-ha: {wait-for: "http://10.10.10.11:9547/", timeout: 2m}
+ha: {wait-for: "http://10.10.10.11:10547/", timeout: 2m}
 `
 	c, err := ParseConfig([]byte(good))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Interval.Duration != 30*time.Second || c.Source.Git.Branch != "keaops-rendered" || c.Listen != "127.0.0.1:9547" || c.Drift != "correct" || c.HA.Timeout.Duration != 2*time.Minute {
+	if c.Interval.Duration != 30*time.Second || c.Source.Git.Branch != "keaops-rendered" || c.Listen != "127.0.0.1:10547" || c.Drift != "correct" || c.HA.Timeout.Duration != 2*time.Minute {
 		t.Errorf("config = %+v", c)
 	}
 	for _, tc := range []struct{ in, want string }{

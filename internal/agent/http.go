@@ -4,9 +4,14 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"net/http"
+	"runtime"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/keaops/keaops/internal/version"
 )
 
 // metrics are the agent's Prometheus metrics, in a registry of its own.
@@ -15,7 +20,7 @@ type metrics struct {
 	duration                                                         prometheus.Histogram
 	applies, applyFailures, rollbacks, fetchFailures, verifyFailures prometheus.Counter
 	driftDetected, lockWaits, olderRefused                           prometheus.Counter
-	drift, responding                                                prometheus.Gauge
+	drift, responding, ready, lastSuccess                            prometheus.Gauge
 	appliedInfo                                                      *prometheus.GaugeVec
 }
 
@@ -39,9 +44,19 @@ func newMetrics() *metrics {
 	m.drift = prometheus.NewGauge(prometheus.GaugeOpts{Name: "keaops_agent_drift", Help: "1 while the running config differs from what keaops applied."})
 	m.appliedInfo = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "keaops_agent_applied_config_info", Help: "The applied revision and digest (value 1)."}, []string{"revision", "sha256"})
 	m.responding = prometheus.NewGauge(prometheus.GaugeOpts{Name: "keaops_agent_kea_responding", Help: "1 while kea-dhcp4 answers the agent's liveness probe (every 5 s)."})
-	m.reg.MustRegister(m.drift, m.appliedInfo, m.responding)
+	// ready is /status's ready, so an alert and a load balancer read one thing.
+	m.ready = prometheus.NewGauge(prometheus.GaugeOpts{Name: "keaops_agent_ready", Help: "1 while the node runs the latest revision it was given and kea-dhcp4 answers (as /status ready)."})
+	// A timestamp, not a counter: "time() - last_success > 3 * interval"
+	// alerts on an agent that stopped succeeding, whatever the reason.
+	m.lastSuccess = prometheus.NewGauge(prometheus.GaugeOpts{Name: "keaops_agent_last_success_timestamp_seconds", Help: "Unix time of the last reconcile pass that succeeded (0: none since start)."})
+	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "keaops_agent_build_info", Help: "The agent's version and the Go it was built with (value 1)."}, []string{"version", "goversion"})
+	build.WithLabelValues(version.String(), runtime.Version()).Set(1)
+	m.reg.MustRegister(m.drift, m.appliedInfo, m.responding, m.ready, m.lastSuccess, build,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
+
+func (m *metrics) succeeded(at time.Time) { m.lastSuccess.Set(float64(at.UnixNano()) / 1e9) }
 
 func (m *metrics) setDrift(d bool) { set01(m.drift, d) }
 
@@ -70,7 +85,13 @@ func (a *Agent) Handler() http.Handler {
 		enc.SetIndent("", "  ")
 		enc.Encode(a.reported())
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.reg, promhttp.HandlerOpts{}))
+	metrics := promhttp.HandlerFor(a.metrics.reg, promhttp.HandlerOpts{})
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		// Computed at scrape time: readiness also falls when Kea stops
+		// answering between passes.
+		set01(a.metrics.ready, a.reported().Ready)
+		metrics.ServeHTTP(w, r)
+	})
 	mux.HandleFunc("POST /sync", func(w http.ResponseWriter, r *http.Request) {
 		want := "Bearer " + a.token
 		if a.token == "" || subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte(want)) != 1 {

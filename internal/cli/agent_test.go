@@ -42,7 +42,7 @@ type runningAgent struct {
 	url string
 }
 
-func (r runningAgent) metric(t *testing.T, name string) float64 {
+func (r runningAgent) scrape(t *testing.T) string {
 	t.Helper()
 	resp, err := http.Get(r.url + "/metrics")
 	if err != nil {
@@ -50,13 +50,21 @@ func (r runningAgent) metric(t *testing.T, name string) float64 {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	for _, l := range strings.Split(string(b), "\n") {
+	return string(b)
+}
+
+// metric is the value of an unlabelled metric; one that is not exported
+// fails the test (a counter at 0 is exported).
+func (r runningAgent) metric(t *testing.T, name string) float64 {
+	t.Helper()
+	for _, l := range strings.Split(r.scrape(t), "\n") {
 		if strings.HasPrefix(l, name+" ") {
 			var v float64
 			fmt.Sscan(strings.TrimPrefix(l, name+" "), &v)
 			return v
 		}
 	}
+	t.Fatalf("%s is not exported", name)
 	return 0
 }
 
@@ -152,6 +160,19 @@ func agentsConvergePair(t *testing.T, k keatest.Kea) {
 		if r.metric(t, "keaops_agent_applies_total") != 0 {
 			t.Errorf("%s applied although nothing changed", name)
 		}
+		// What a staleness alert and a readiness check read.
+		if r.metric(t, "keaops_agent_ready") != 1 {
+			t.Errorf("%s: keaops_agent_ready is not 1 while /status says ready", name)
+		}
+		if ts := r.metric(t, "keaops_agent_last_success_timestamp_seconds"); time.Since(time.Unix(int64(ts), 0)) > time.Minute {
+			t.Errorf("%s: last success at %v", name, ts)
+		}
+		body := r.scrape(t)
+		for _, want := range []string{`keaops_agent_build_info{goversion="go`, "go_goroutines ", "process_resident_memory_bytes "} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: no %s in /metrics", name, want)
+			}
+		}
 	}
 
 	t.Run("a new reservation: both converge, standby first", func(t *testing.T) {
@@ -202,6 +223,9 @@ func agentsConvergePair(t *testing.T, k keatest.Kea) {
 		waitStatus(t, agents["kea-a"], 20*time.Second, "refusal reported", func(s agent.Status) bool {
 			return strings.Contains(s.LastError, "does not match the manifest") && s.Stalled
 		})
+		if agents["kea-a"].metric(t, "keaops_agent_ready") != 0 {
+			t.Error("keaops_agent_ready is 1 on a node stalled on a refused revision")
+		}
 		if agents["kea-a"].metric(t, "keaops_agent_verify_failed_total") < 1 || agents["kea-a"].a.Status().LastAppliedRevision != before {
 			t.Errorf("status %+v", agents["kea-a"].a.Status())
 		}
