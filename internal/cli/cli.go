@@ -93,6 +93,11 @@ Exit codes:
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	v := &verbosity{stderr: stderr}
+	v.flags(root)
+	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) {
+		cmd.SetContext(withLog(cmd.Context(), v.logger()))
+	}
 	root.AddCommand(newCheckCmd(stdout), newRenderCmd(stdout), newDiffCmd(stdout), newDeployCmd(stdout), newStatusCmd(stdout), newInstallCmd(stdout), newPublishCmd(stdout), newNetBoxCmd(stdout, stderr), newImportCmd(stdout))
 	return root
 }

@@ -120,7 +120,7 @@ type rolled struct {
 // is for what stops it before any node is asked (targets, locks).
 func rollout(ctx context.Context, a DeployArgs, site *model.Site, out io.Writer) (r rolled, err error) {
 	r.code, r.outcome = ExitProblems, "failed"
-	targets, d2, err := allTargets(site, a.Conn)
+	targets, d2, err := allTargets(ctx, site, a.Conn)
 	if err != nil {
 		return r, err
 	}
@@ -146,7 +146,7 @@ func rollout(ctx context.Context, a DeployArgs, site *model.Site, out io.Writer)
 	opts := deploy.Options{
 		Version: site.KeaVersion.String(), HA: site.HA.Mode != model.HANone, Force: a.Force, Degraded: a.Degraded,
 		HATimeout: a.HATimeout,
-		Progress:  func(node, step string) { fmt.Fprintf(out, "%s: %s\n", node, step) },
+		Progress:  progress(ctx, out),
 		Plan:      func(r deploy.Result) { printPlan(out, r, site.HA) },
 	}
 	if !a.Yes || a.DryRun {
@@ -190,6 +190,14 @@ func rollout(ctx context.Context, a DeployArgs, site *model.Site, out io.Writer)
 		}
 	}
 	return done(err)
+}
+
+// progress prints a rollout's steps, one line each, unless -q.
+func progress(ctx context.Context, out io.Writer) func(node, step string) {
+	if !progressOf(ctx) {
+		return nil
+	}
+	return func(node, step string) { fmt.Fprintf(out, "%s: %s\n", node, step) }
 }
 
 // ExitDegraded: a degraded deploy reached the survivors; the nodes it
@@ -252,14 +260,14 @@ func exitFor(err error) int {
 
 // Targets renders the site and resolves its secrets into what each node
 // should run. The resolved configs live in memory only.
-func Targets(site *model.Site, conn ConnArgs) ([]deploy.Target, error) {
-	targets, _, err := allTargets(site, conn)
+func Targets(ctx context.Context, site *model.Site, conn ConnArgs) ([]deploy.Target, error) {
+	targets, _, err := allTargets(ctx, site, conn)
 	return targets, err
 }
 
 // allTargets are Targets and, for a site with DDNS, each node's
 // kea-dhcp-ddns behind its Control Agent.
-func allTargets(site *model.Site, conn ConnArgs) ([]deploy.Target, []deploy.D2Target, error) {
+func allTargets(ctx context.Context, site *model.Site, conn ConnArgs) ([]deploy.Target, []deploy.D2Target, error) {
 	if site.DDNS != nil && site.KeaVersion.AtLeast(3, 2) {
 		return nil, nil, fmt.Errorf("kea-dhcp-ddns of Kea %s has no Control Agent in front of it, and keaops does not reach its own HTTP socket yet: apply %s with keaops-agent", site.KeaVersion, kea.D2File)
 	}
@@ -267,7 +275,7 @@ func allTargets(site *model.Site, conn ConnArgs) ([]deploy.Target, []deploy.D2Ta
 	if err != nil {
 		return nil, nil, err
 	}
-	clients, err := connect(site, conn)
+	clients, err := connect(ctx, site, conn)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -70,7 +70,7 @@ func BenchmarkDeploy10k(b *testing.B) {
 		if err != nil || findings.HasErrors() {
 			b.Fatal(err, findings)
 		}
-		ts, err := Targets(s, ConnArgs{Timeout: time.Minute})
+		ts, err := Targets(context.Background(), s, ConnArgs{Timeout: time.Minute})
 		if err != nil {
 			b.Fatal(err)
 		}

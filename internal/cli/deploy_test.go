@@ -71,7 +71,7 @@ func siteTargets(t *testing.T, site string) []deploy.Target {
 	if err != nil || fs.HasErrors() {
 		t.Fatal(err, fs)
 	}
-	ts, err := Targets(s, ConnArgs{Timeout: 30 * time.Second})
+	ts, err := Targets(context.Background(), s, ConnArgs{Timeout: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -287,7 +287,7 @@ func offlinePlan(have, want *model.Site, base, head artifact.Set, renderErr erro
 
 // againstLive reads every node's running configuration and diffs it.
 func againstLive(ctx context.Context, want *model.Site, conn ConnArgs, jsonDiff bool) (Plan, error) {
-	clients, err := connect(want, conn)
+	clients, err := connect(ctx, want, conn)
 	if err != nil {
 		return Plan{}, err
 	}
@@ -405,7 +405,7 @@ func crossNode(nodes []*model.Node, live []*model.Site) []string {
 }
 
 // connect builds a control client for every node.
-func connect(site *model.Site, conn ConnArgs) (map[string]*keaapi.Client, error) {
+func connect(ctx context.Context, site *model.Site, conn ConnArgs) (map[string]*keaapi.Client, error) {
 	override := map[string]string{}
 	for _, e := range conn.Endpoints {
 		name, u, ok := strings.Cut(e, "=")
@@ -441,7 +441,7 @@ func connect(site *model.Site, conn ConnArgs) (map[string]*keaapi.Client, error)
 			return nil, fmt.Errorf("node %s: no usable control URL", n.Name)
 		}
 		c, err := keaapi.New(keaapi.Endpoint{URL: u, Kind: kind, User: user, Password: password,
-			CAFile: conn.CAFile, CertFile: conn.CertFile, KeyFile: conn.KeyFile, Timeout: conn.Timeout})
+			CAFile: conn.CAFile, CertFile: conn.CertFile, KeyFile: conn.KeyFile, Timeout: conn.Timeout, Logger: logOf(ctx).With("node", n.Name)})
 		if err != nil {
 			return nil, fmt.Errorf("node %s: %w", n.Name, err)
 		}

@@ -143,7 +143,7 @@ func importLive(ctx context.Context, a ImportArgs, eps []importer.Endpoint, vers
 	}
 	cfgs, live, err := importer.Live(ctx, eps, func(e importer.Endpoint) (*keaapi.Client, error) {
 		return keaapi.New(keaapi.Endpoint{URL: e.URL.String(), Kind: keaapi.ControlAgent, User: a.ControlUser, Password: password,
-			CAFile: a.Conn.CAFile, CertFile: a.Conn.CertFile, KeyFile: a.Conn.KeyFile, Timeout: a.Conn.Timeout})
+			CAFile: a.Conn.CAFile, CertFile: a.Conn.CertFile, KeyFile: a.Conn.KeyFile, Timeout: a.Conn.Timeout, Logger: logOf(ctx).With("node", e.Name)})
 	})
 	if err != nil {
 		return nil, err

@@ -25,8 +25,6 @@ import (
 // NetBox edits made in between as part of the change).
 type netboxRead struct {
 	snap *netbox.Snapshot
-	// errOut is where the read's log goes: the command's error stream.
-	errOut func() io.Writer
 }
 
 // loadSite reads the site from files and adds what its NetBox source
@@ -75,11 +73,7 @@ func netboxSnapshot(ctx context.Context, files yamlsrc.Files, cfg *model.NetBox,
 		if a.netbox != nil && a.netbox.snap != nil {
 			return a.netbox.snap, "", nil, nil
 		}
-		var errOut io.Writer = os.Stderr
-		if a.netbox != nil && a.netbox.errOut != nil {
-			errOut = a.netbox.errOut()
-		}
-		snap, err := readNetBox(ctx, cfg, slog.New(slog.NewTextHandler(errOut, nil)))
+		snap, err := readNetBox(ctx, cfg, logOf(ctx))
 		if err != nil {
 			return nil, "", nil, err
 		}
@@ -195,7 +189,7 @@ func NetBoxSnapshot(ctx context.Context, a NetBoxSnapshotArgs, out, errOut io.Wr
 	if path == "" {
 		return ExitProblems, fmt.Errorf("no file to write: pass -o or set sources.netbox.snapshot in %s", a.Site)
 	}
-	snap, err := readNetBox(ctx, cfg, slog.New(slog.NewTextHandler(errOut, nil)))
+	snap, err := readNetBox(ctx, cfg, logOf(ctx))
 	if err != nil {
 		return ExitProblems, err
 	}
@@ -295,5 +289,5 @@ func jsonEqual(a, b any) bool {
 func (a *SiteArgs) netboxFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&a.NetBoxSnapshot, "netbox-snapshot", "", "read NetBox objects from this snapshot file instead of the one keaops.yaml names")
 	cmd.Flags().BoolVar(&a.NetBoxLive, "netbox-live", false, "read NetBox live even when keaops.yaml names a snapshot (needs the token)")
-	a.netbox = &netboxRead{errOut: cmd.ErrOrStderr}
+	a.netbox = &netboxRead{}
 }

@@ -19,9 +19,31 @@ const (
 	flagsEnd   = "<!-- flags end -->\n"
 )
 
-// flagReference is every command's flags as a Markdown table each.
+// flagReference is every command's flags as a Markdown table each, after
+// the flags every command takes.
 func flagReference(root *cobra.Command) string {
 	var b strings.Builder
+	table := func(title string, flags *pflag.FlagSet) {
+		fmt.Fprintf(&b, "\n%s\n\n| flag | what | default |\n|---|---|---|\n", title)
+		flags.VisitAll(func(f *pflag.Flag) {
+			if f.Hidden || f.Name == "help" || f.Name == "version" {
+				return
+			}
+			name := "--" + f.Name
+			if f.Shorthand != "" {
+				name = "-" + f.Shorthand + ", " + name
+			}
+			def := f.DefValue
+			if def == "false" || def == "[]" || def == "0" {
+				def = ""
+			}
+			if def != "" {
+				def = "`" + def + "`"
+			}
+			fmt.Fprintf(&b, "| `%s` | %s | %s |\n", name, strings.ReplaceAll(f.Usage, "|", `\|`), def)
+		})
+	}
+	table("Every command", root.PersistentFlags())
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		for _, sub := range c.Commands() {
@@ -29,24 +51,7 @@ func flagReference(root *cobra.Command) string {
 				continue
 			}
 			if sub.Runnable() {
-				fmt.Fprintf(&b, "\n`%s`\n\n| flag | what | default |\n|---|---|---|\n", sub.CommandPath())
-				sub.NonInheritedFlags().VisitAll(func(f *pflag.Flag) {
-					if f.Hidden || f.Name == "help" {
-						return
-					}
-					name := "--" + f.Name
-					if f.Shorthand != "" {
-						name = "-" + f.Shorthand + ", " + name
-					}
-					def := f.DefValue
-					if def == "false" || def == "[]" || def == "0" {
-						def = ""
-					}
-					if def != "" {
-						def = "`" + def + "`"
-					}
-					fmt.Fprintf(&b, "| `%s` | %s | %s |\n", name, strings.ReplaceAll(f.Usage, "|", `\|`), def)
-				})
+				table("`"+sub.CommandPath()+"`", sub.NonInheritedFlags())
 			}
 			walk(sub)
 		}

@@ -121,7 +121,7 @@ func Status(ctx context.Context, a StatusArgs, out io.Writer) (int, error) {
 	if site == nil {
 		return ExitProblems, err
 	}
-	clients, err := connect(site, a.Conn)
+	clients, err := connect(ctx, site, a.Conn)
 	if err != nil {
 		return ExitProblems, err
 	}

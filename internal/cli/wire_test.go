@@ -155,7 +155,7 @@ func dhcpOnTheWire(t *testing.T, k keatest.Kea, w *keatest.Wire) {
 		t.Fatal(err, findings)
 	}
 	standby := measure("standby step", func() {
-		ts, err := Targets(s, ConnArgs{Endpoints: []string{"kea-a=unix://" + socks["kea-a"], "kea-b=unix://" + socks["kea-b"]}, Timeout: 30 * time.Second})
+		ts, err := Targets(context.Background(), s, ConnArgs{Endpoints: []string{"kea-a=unix://" + socks["kea-a"], "kea-b=unix://" + socks["kea-b"]}, Timeout: 30 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}

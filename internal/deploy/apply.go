@@ -162,8 +162,10 @@ func waitHA(ctx context.Context, all []*node, o Options) error {
 	tctx, cancel := context.WithTimeout(ctx, o.HATimeout)
 	defer cancel()
 	var last error
+	start, said := time.Now(), time.Now()
 	for {
 		last = nil
+		var waiting string
 		for _, n := range all {
 			st, err := n.API.Status(tctx)
 			switch {
@@ -174,12 +176,19 @@ func waitHA(ctx context.Context, all []*node, o Options) error {
 				err = healthy(st)
 			}
 			if err != nil {
-				last = fmt.Errorf("%s: %w", n.Name, err)
+				last, waiting = fmt.Errorf("%s: %w", n.Name, err), n.Name
 				break
 			}
 		}
 		if last == nil {
 			return nil
+		}
+		// A wait can last minutes (a partner syncing its leases): say
+		// what it waits for every few seconds instead of going silent.
+		if time.Since(said) >= 20*o.Poll { // 5 s at the default poll
+
+			said = time.Now()
+			o.Progress(waiting, fmt.Sprintf("still waiting for HA (%s of %s): %v", time.Since(start).Round(time.Second), o.HATimeout, errors.Unwrap(last)))
 		}
 		select {
 		case <-tctx.Done():

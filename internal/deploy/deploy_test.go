@@ -379,6 +379,27 @@ func TestRunInterruptedIsSaidSo(t *testing.T) {
 	}
 }
 
+// A long HA wait says what it waits for, every 20 polls, instead of going
+// silent for up to --ha-timeout.
+func TestRunReportsALongHAWait(t *testing.T) {
+	a := &fake{name: "a", config: cfg(r10)} // reports no HA: never settles
+	var lines []string
+	_, err := Run(context.Background(), targets(a), Options{HA: true, Force: true, HATimeout: time.Second, Poll: 10 * time.Millisecond,
+		Progress: func(node, step string) {
+			if strings.HasPrefix(step, "still waiting for HA") {
+				lines = append(lines, node+": "+step)
+			}
+		}})
+	if err == nil {
+		t.Fatal("HA settled on a node that reports no HA")
+	}
+	// 1 s of waiting at one line per 200 ms.
+	if len(lines) < 3 || !strings.HasPrefix(lines[0], "a: still waiting for HA (0s of 1s): ") {
+		t.Errorf("progress while waiting:\n%s", strings.Join(lines, "\n"))
+	}
+	t.Logf("%s", lines[0])
+}
+
 // Kea restarted by someone during the rollout: said so, not "does not run
 // the rendered config".
 func TestRunNamesARestart(t *testing.T) {

@@ -218,6 +218,8 @@ func listOnce[N, R any](ctx context.Context, c *client, endpoint string, get fet
 	for off := step; int(off) < first.count; off += step {
 		offsets = append(offsets, off)
 	}
+	// Progress before the bulk of a large read: 100k addresses take a while.
+	c.opts.Logger.Info("reading NetBox", "endpoint", endpoint, "objects", first.count, "pages", len(offsets)+1)
 	pages := make([][]R, len(offsets))
 	err = parallel(ctx, len(offsets), func(ctx context.Context, i int) error {
 		p, err := getPage(ctx, c, endpoint, get, step, offsets[i])
