@@ -3,13 +3,16 @@
 GO        ?= go
 GO_TEST_ARGS ?= -race
 BIN       := bin
-VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+# From the last v* tag; a clone without tags builds as a snapshot of its commit.
+VERSION   ?= $(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null | sed 's/^v//' | grep . || echo "0.0.0-snapshot+$$(git rev-parse --short HEAD 2>/dev/null || echo unknown)")
+GORELEASER_VERSION := v2.15.1
+TOOLS     := $(CURDIR)/.tools
 LDFLAGS   := -s -w -X github.com/keaops/keaops/internal/version.Version=$(VERSION)
 FUZZTIME  ?= 10s
 # Minimising each new interesting input runs the target many uncounted
 # times; bounded, a short run explores instead of minimising.
 
-.PHONY: help example test test-pipelines build bench fuzz vet lint fmt setup clean
+.PHONY: help example test test-pipelines build snapshot bench fuzz vet lint fmt setup clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -19,7 +22,7 @@ KEA_VERSION ?=
 example: setup build ## the main job: a local Kea pair (KEA_VERSION=2.2|2.6|3.0), then check, diff, deploy the homelab example, diff, status
 	KEA_VERSION=$(KEA_VERSION) ./scripts/demo.sh
 
-test: setup ## install test dependencies, then run every test with the race detector
+test: setup snapshot ## install test dependencies, build the release (the package test installs its .debs), then run every test with the race detector
 	$(GO) test $(GO_TEST_ARGS) -count=1 -p 1 -timeout 30m ./...
 
 test-pipelines: setup build ## run the GitLab CI template for real with gitlab-ci-local (installs it from npm when missing)
@@ -28,6 +31,11 @@ test-pipelines: setup build ## run the GitLab CI template for real with gitlab-c
 build: ## build bin/keaops and bin/keaops-agent (static: no cgo)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/keaops ./cmd/keaops
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/keaops-agent ./cmd/keaops-agent
+
+snapshot: ## a release build as a tag would make it, in dist/: every platform's archive, .deb and .rpm, checksums (goreleaser, pinned)
+	@test -x $(TOOLS)/goreleaser || GOBIN=$(TOOLS) $(GO) install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
+	$(TOOLS)/goreleaser release --snapshot --clean
+	./scripts/artifacts.sh dist
 
 bench: ## run the benchmarks (large synthetic sites)
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./...
@@ -56,4 +64,4 @@ setup: ## install Kea 2.2 and the test tools when missing; build the Kea 2.6 and
 	./scripts/kea-rootfs.sh 3.0 >/dev/null
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) dist build

@@ -5,7 +5,8 @@
 # DNS server DDNS updates go to, and a way to read it), ISC dhcpd (whose
 # configurations keaops import reads), busybox (udhcpc, a
 # DHCP client for the on-the-wire tests), socat, and rsync (for
-# gitlab-ci-local in make test-pipelines). Safe to run again:
+# gitlab-ci-local in make test-pipelines), systemd-analyze (the agent's
+# unit's security score). Safe to run again:
 # it installs only what is missing. Go itself is expected on the machine.
 #
 # The machine's own Kea is left as it was found. A Kea that is installed
@@ -31,6 +32,9 @@ command -v busybox >/dev/null 2>&1 || tools+=(busybox)
 command -v socat >/dev/null 2>&1 || tools+=(socat)
 command -v rsync >/dev/null 2>&1 || tools+=(rsync)   # gitlab-ci-local copies the repository with it
 command -v dig >/dev/null 2>&1 || tools+=(bind9-dnsutils)
+# systemd-analyze scores the agent's unit (the package test); the package
+# only installs the tools, no init is changed on a machine without one.
+command -v systemd-analyze >/dev/null 2>&1 || tools+=(systemd)
 
 if [ ${#kea[@]} -eq 0 ] && [ ${#tools[@]} -eq 0 ]; then
   exit 0

@@ -396,13 +396,16 @@ func WriteFileAtomicAs(path string, data []byte, o Owner) error {
 		os.Remove(tmp)
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
+	// The mode before the owner: once the file is root's, only its owner
+	// (or CAP_FOWNER) may change the mode, and keaops-agent's unit grants
+	// CAP_CHOWN alone.
+	if err := f.Chmod(o.Mode); err != nil {
+		return fail(err)
+	}
 	if uid >= 0 || o.GID >= 0 {
 		if err := f.Chown(uid, o.GID); err != nil {
 			return fail(err)
 		}
-	}
-	if err := f.Chmod(o.Mode); err != nil {
-		return fail(err)
 	}
 	if _, err := f.Write(data); err != nil {
 		return fail(err)

@@ -75,6 +75,10 @@ func runE(run func(ctx context.Context) (int, error)) func(*cobra.Command, []str
 	}
 }
 
+// NewRoot is the keaops command tree, for the tools that document it (man
+// pages, completions).
+func NewRoot(stdout, stderr io.Writer) *cobra.Command { return newRoot(stdout, stderr) }
+
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "keaops",
