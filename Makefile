@@ -12,7 +12,7 @@ FUZZTIME  ?= 10s
 # Minimising each new interesting input runs the target many uncounted
 # times; bounded, a short run explores instead of minimising.
 
-.PHONY: help example test test-pipelines build snapshot bench fuzz vet lint fmt setup clean
+.PHONY: help example test test-pipelines build snapshot image bench fuzz vet lint fmt setup clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -22,7 +22,7 @@ KEA_VERSION ?=
 example: setup build ## the main job: a local Kea pair (KEA_VERSION=2.2|2.6|3.0), then check, diff, deploy the homelab example, diff, status
 	KEA_VERSION=$(KEA_VERSION) ./scripts/demo.sh
 
-test: setup snapshot ## install test dependencies, build the release (the package test installs its .debs), then run every test with the race detector
+test: setup image ## install test dependencies, build the release and the image (the package tests install and run them), then run every test with the race detector
 	$(GO) test $(GO_TEST_ARGS) -count=1 -p 1 -timeout 30m ./...
 
 test-pipelines: setup build ## run the GitLab CI template for real with gitlab-ci-local (installs it from npm when missing)
@@ -36,6 +36,9 @@ snapshot: ## a release build as a tag would make it, in dist/: every platform's 
 	@test -x $(TOOLS)/goreleaser || GOBIN=$(TOOLS) $(GO) install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
 	$(TOOLS)/goreleaser release --snapshot --clean
 	./scripts/artifacts.sh dist
+
+image: snapshot ## the container image (packaging/Containerfile, built with buildah, no registry), as an OCI archive in dist/
+	./scripts/image.sh dist
 
 bench: ## run the benchmarks (large synthetic sites)
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./...

@@ -205,29 +205,33 @@ func leftByTheTest(p string) bool {
 	return false
 }
 
-// debs are the release build's amd64 packages (make snapshot).
-func debs(t *testing.T) (cli, agent string) {
+// artifact is the release build's one file matching pattern (make
+// snapshot, make image): a test without it fails under CI, where the
+// build always runs first, and is skipped elsewhere.
+func artifact(t *testing.T, pattern string) string {
 	t.Helper()
 	dist := os.Getenv("KEAOPS_DIST")
 	if dist == "" {
 		dist = filepath.Join("..", "dist")
 	}
-	find := func(pattern string) string {
-		m, _ := filepath.Glob(filepath.Join(dist, pattern))
-		if len(m) != 1 {
-			msg := fmt.Sprintf("want one %s in %s, found %d: make snapshot builds them", pattern, dist, len(m))
-			if os.Getenv("CI") != "" {
-				t.Fatal(msg)
-			}
-			t.Skip(msg)
+	m, _ := filepath.Glob(filepath.Join(dist, pattern))
+	if len(m) != 1 {
+		msg := fmt.Sprintf("want one %s in %s, found %d: make snapshot image builds them", pattern, dist, len(m))
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
 		}
-		p, err := filepath.Abs(m[0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
+		t.Skip(msg)
 	}
-	return find("keaops_*_amd64.deb"), find("keaops-agent_*_amd64.deb")
+	p, err := filepath.Abs(m[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// debs are the release build's amd64 packages.
+func debs(t *testing.T) (cli, agent string) {
+	return artifact(t, "keaops_*_amd64.deb"), artifact(t, "keaops-agent_*_amd64.deb")
 }
 
 // exposure is systemd-analyze security's overall score of a unit file.

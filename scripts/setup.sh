@@ -35,6 +35,8 @@ command -v dig >/dev/null 2>&1 || tools+=(bind9-dnsutils)
 # systemd-analyze scores the agent's unit (the package test); the package
 # only installs the tools, no init is changed on a machine without one.
 command -v systemd-analyze >/dev/null 2>&1 || tools+=(systemd)
+# buildah builds the container image without a daemon or a registry.
+command -v buildah >/dev/null 2>&1 || tools+=(buildah)
 
 if [ ${#kea[@]} -eq 0 ] && [ ${#tools[@]} -eq 0 ]; then
   exit 0

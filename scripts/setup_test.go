@@ -43,13 +43,13 @@ func TestSetupLeavesAnInstalledKeaAlone(t *testing.T) {
 	if strings.Contains(calls, "systemctl") {
 		t.Errorf("setup touched the machine's Kea units:\n%s", calls)
 	}
-	if !strings.Contains(calls, "apt-get install -y -qq --no-install-recommends busybox socat rsync bind9-dnsutils systemd") || strings.Contains(calls, "kea-dhcp4-server") {
+	if !strings.Contains(calls, "apt-get install -y -qq --no-install-recommends busybox socat rsync bind9-dnsutils systemd buildah") || strings.Contains(calls, "kea-dhcp4-server") {
 		t.Errorf("calls:\n%s", calls)
 	}
 }
 
 func TestSetupInstallsKeaWithoutStartingIt(t *testing.T) {
-	calls := runSetup(t, "busybox", "socat", "rsync", "dig", "systemd-analyze")
+	calls := runSetup(t, "busybox", "socat", "rsync", "dig", "systemd-analyze", "buildah")
 	lines := strings.Split(strings.TrimSpace(calls), "\n")
 	policy, install := -1, -1
 	for i, l := range lines {

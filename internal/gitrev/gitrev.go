@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/go-git/go-git/v5"
@@ -94,12 +95,51 @@ type Files struct {
 }
 
 // At resolves rev ("origin/main", a tag, a hash) in the repository holding
-// path and returns its files.
+// path and returns its files. "REV..." is, as in git diff, the merge base
+// of REV and HEAD: what a merge request's changes are relative to, once
+// its target branch has moved on.
 func At(path, rev string) (*Files, error) {
 	repo, root, err := open(path)
 	if err != nil {
 		return nil, err
 	}
+	commit, err := resolve(repo, rev)
+	if err != nil {
+		return nil, err
+	}
+	hash := commit.Hash
+	tree, err := commit.Tree()
+	if err != nil {
+		return nil, fmt.Errorf("reading the tree of %s: %w", hash, err)
+	}
+	return &Files{root: root, tree: tree, revision: hash.String()}, nil
+}
+
+func resolve(repo *git.Repository, rev string) (*object.Commit, error) {
+	base, mergeBase := strings.CutSuffix(rev, "...")
+	if mergeBase && base == "" {
+		return nil, fmt.Errorf("resolving %s: name the other branch: REV...", rev)
+	}
+	commit, err := commitAt(repo, base)
+	if err != nil || !mergeBase {
+		return commit, err
+	}
+	head, err := commitAt(repo, "HEAD")
+	if err != nil {
+		return nil, err
+	}
+	bases, err := commit.MergeBase(head)
+	if err != nil {
+		return nil, fmt.Errorf("the merge base of %s and HEAD: %w", base, err)
+	}
+	if len(bases) == 0 {
+		return nil, fmt.Errorf("%s and HEAD have no common ancestor (a shallow clone? fetch the history: GIT_DEPTH 0)", base)
+	}
+	// Several bases (criss-cross merges): git diff takes the first too.
+	return bases[0], nil
+}
+
+func commitAt(repo *git.Repository, rev string) (*object.Commit, error) {
 	hash, err := repo.ResolveRevision(plumbing.Revision(rev))
 	if err != nil {
 		return nil, fmt.Errorf("resolving %s: %w", rev, err)
@@ -108,11 +148,7 @@ func At(path, rev string) (*Files, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading commit %s: %w", hash, err)
 	}
-	tree, err := commit.Tree()
-	if err != nil {
-		return nil, fmt.Errorf("reading the tree of %s: %w", hash, err)
-	}
-	return &Files{root: root, tree: tree, revision: hash.String()}, nil
+	return commit, nil
 }
 
 // Revision is the resolved commit hash.

@@ -76,3 +76,36 @@ func TestAtAndDescribe(t *testing.T) {
 		t.Error("outside a work tree reported ok")
 	}
 }
+
+// "main..." is the merge base of main and HEAD, as in git diff main...:
+// a merge request's base once main moved on.
+func TestAtMergeBase(t *testing.T) {
+	repo := t.TempDir()
+	f := filepath.Join(repo, "keaops.yaml")
+	os.WriteFile(f, []byte("base\n"), 0o644)
+	gitCmd(t, repo, "init", "-q", "-b", "main")
+	gitCmd(t, repo, "add", ".")
+	gitCmd(t, repo, "commit", "-qm", "base")
+	base := gitCmd(t, repo, "rev-parse", "HEAD")
+	gitCmd(t, repo, "checkout", "-q", "-b", "mr")
+	os.WriteFile(f, []byte("mr\n"), 0o644)
+	gitCmd(t, repo, "commit", "-qam", "mr")
+	gitCmd(t, repo, "checkout", "-q", "main")
+	os.WriteFile(f, []byte("main moved on\n"), 0o644)
+	gitCmd(t, repo, "commit", "-qam", "later")
+	gitCmd(t, repo, "checkout", "-q", "mr")
+
+	for rev, want := range map[string]string{"main...": base, "main": gitCmd(t, repo, "rev-parse", "main"), base + "...": base} {
+		got, err := At(f, rev)
+		if err != nil || got.Revision() != want {
+			t.Errorf("At(%q) = %v, %v; want %s", rev, got, err, want)
+		}
+	}
+	gitCmd(t, repo, "checkout", "-q", "--orphan", "unrelated")
+	gitCmd(t, repo, "commit", "-qam", "no history in common")
+	for rev, want := range map[string]string{"main...": "have no common ancestor", "...": "name the other branch", "nope...": "resolving nope"} {
+		if _, err := At(f, rev); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("At(%q): %v, want %q", rev, err, want)
+		}
+	}
+}
