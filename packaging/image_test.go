@@ -96,7 +96,9 @@ func unpackOCI(t *testing.T, archive, root string) imageConfig {
 		MediaType string `json:"mediaType"`
 		Digest    string `json:"digest"`
 	}
-	blob := func(d desc) string { return filepath.Join("blobs", strings.Replace(d.Digest, ":", string(filepath.Separator), 1)) }
+	blob := func(d desc) string {
+		return filepath.Join("blobs", strings.Replace(d.Digest, ":", string(filepath.Separator), 1))
+	}
 	var index struct{ Manifests []desc }
 	read(&index, "index.json")
 	if len(index.Manifests) != 1 {

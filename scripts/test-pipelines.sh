@@ -6,8 +6,11 @@
 #   2. a good merge request: check passes, keaops:plan writes the plan;
 #   3. the default branch: keaops:render and keaops:publish to a bare Git
 #      remote (pull mode), then the manual keaops:deploy to a local Kea 2.2
-#      pair on 127.0.0.1 (push mode); the pair then runs what Git says.
-# Also lints the GitHub workflow with actionlint when it is installed.
+#      pair on 127.0.0.1 (push mode); the pair then runs what Git says;
+#   4. a merge request whose target moved on: the plan is its change alone;
+#   5. two pipelines of one merge request: one note on it (a GitLab-shaped
+#      API on 127.0.0.1), added by the first, edited by the second.
+# Also lints the GitHub workflow with actionlint.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -19,13 +22,14 @@ if ! command -v gitlab-ci-local >/dev/null; then
   # 4.64.1: later releases need Node 22 (Set.union); Debian 12 ships Node 18/20.
   npm install -g --silent gitlab-ci-local@4.64.1 >/dev/null
 fi
-if command -v actionlint >/dev/null || [ -x "$HOME/go/bin/actionlint" ]; then
-  "$(command -v actionlint || echo "$HOME/go/bin/actionlint")" pipelines/github/keaops.yml
-  echo "ok: actionlint pipelines/github/keaops.yml"
-fi
+# actionlint, pinned, in the project's tool directory.
+[ -x .tools/actionlint ] || GOBIN=$root/.tools go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+.tools/actionlint pipelines/github/keaops.yml
+echo "ok: actionlint pipelines/github/keaops.yml"
 
 work=$(mktemp -d /tmp/keaops-pipelines.XXXXXX)
-cleanup() { lp_stop; rm -rf "$work"; }
+gitlab_pid=
+cleanup() { lp_stop; [ -z "$gitlab_pid" ] || kill "$gitlab_pid" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT INT TERM
 export KEA_API_PASSWORD="pipelines-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 pass=0
@@ -109,5 +113,28 @@ for base in "" "$(g merge-base mr-late main)"; do
     { cat "$plan"; fail "the plan of a merge request whose target moved on is not its own change alone"; }
 done
 ok "merge request behind its target: keaops:plan shows + printer-6 only (merge base, with and without CI_MERGE_REQUEST_DIFF_BASE_SHA)"
+
+# 5. Every pipeline of a merge request edits one note instead of adding one.
+(cd "$root" && go build -o "$work/gitlab-server" ./internal/gitlabtest/server)
+"$work/gitlab-server" -token glpat-pipelines -addr-file "$work/gitlab.addr" -notes-file "$work/notes.json" &
+gitlab_pid=$!
+for _ in $(seq 50); do [ -s "$work/gitlab.addr" ] && break; sleep 0.1; done
+note=(--ignore-predefined-vars CI_PIPELINE_SOURCE,CI_API_V4_URL,CI_PROJECT_ID --variable CI_PIPELINE_SOURCE=merge_request_event
+  --variable CI_MERGE_REQUEST_TARGET_BRANCH_NAME=main --variable "CI_API_V4_URL=$(cat "$work/gitlab.addr")/api/v4"
+  --variable CI_PROJECT_ID=42 --variable CI_MERGE_REQUEST_IID=7 --variable KEAOPS_GITLAB_TOKEN=glpat-pipelines)
+for round in 1 2; do
+  rm -rf .gitlab-ci-local
+  gcl "${note[@]}" keaops:plan || { cat "$work/gcl.log"; fail "keaops:plan with a note failed"; }
+  [ "$(grep -c 'keaops:plan' "$work/notes.json")" = 1 ] || { cat "$work/notes.json"; fail "pipeline $round: not exactly one keaops note"; }
+  if [ $round = 1 ]; then
+    grep -q "note [0-9]* added on !7" "$work/gcl.log" || { cat "$work/gcl.log"; fail "the first pipeline added no note"; }
+    # The merge request gets another commit.
+    printf '  - hostname: printer-7\n    hw-address: "02:42:ac:11:00:0b"\n    ip-address: 10.30.30.61\n' >>reservations.yaml
+    g commit -qam "printer-7"
+  fi
+done
+grep -q "note [0-9]* edited on !7" "$work/gcl.log" && grep -q 'printer-7' "$work/notes.json" && grep -q '2 changes on 1 of 1 node' "$work/notes.json" ||
+  { cat "$work/gcl.log" "$work/notes.json"; fail "the second pipeline did not edit the note to its plan"; }
+ok "two pipelines of one merge request: one note, added by the first, edited to the second's plan (printer-6 and printer-7)"
 
 echo "$pass passed, 0 failed"
