@@ -19,7 +19,9 @@ help: ## list the targets
 
 KEA_VERSION ?=
 
-example: setup build ## the main job: a local Kea pair (KEA_VERSION=2.2|2.6|3.0), then check, diff, deploy the homelab example, diff, status
+# The first run needs no setup: it builds the Kea version's root filesystem
+# (once) and leaves the machine's own Kea, installed or not, as it was.
+example: build ## the main job: a local Kea pair (KEA_VERSION=2.2|2.6|3.0, from its root filesystem), then check, diff, deploy the homelab example, diff, status
 	KEA_VERSION=$(KEA_VERSION) ./scripts/demo.sh
 
 test: setup image ## install test dependencies, build the release and the image (the package tests install and run them), then run every test with the race detector
@@ -61,8 +63,9 @@ lint: vet ## vet, plus staticcheck (installed with go install when missing)
 fmt: ## format the code
 	gofmt -w .
 
-setup: ## install Kea 2.2 and the test tools when missing; build the Kea 2.6 and 3.0 root filesystems once
+setup: ## install Kea 2.2 and the test tools when missing; build the Kea 2.2, 2.6 and 3.0 root filesystems once
 	./scripts/setup.sh
+	./scripts/kea-rootfs.sh 2.2 >/dev/null
 	./scripts/kea-rootfs.sh 2.6 >/dev/null
 	./scripts/kea-rootfs.sh 3.0 >/dev/null
 

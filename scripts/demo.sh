@@ -9,37 +9,30 @@
 # The homelab site keeps its real addresses; an overrides file points its
 # nodes at the local pair (the same feature staging pairs use).
 #
-# KEA_VERSION picks the Kea: 2.2 (the machine's own, Debian bookworm's,
-# and the default when the machine has that line), 2.6 or 3.0 (from a
-# root filesystem scripts/kea-rootfs.sh builds once, run with chroot; the
-# machine's Kea is not involved).
+# KEA_VERSION picks the Kea: 2.2 (Debian bookworm's, the default), 2.6
+# (trixie's) or 3.0 (forky's), each from a root filesystem
+# scripts/kea-rootfs.sh builds once and run with chroot. The machine's own
+# Kea is never used: installed or not, enabled or not, running or not, it
+# is as it was (scripts/example_test.go holds the demo to that).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 keaops=${KEAOPS:-$PWD/bin/keaops}
-# Default: the line the machine's own Kea is (Debian 12 installs 2.2).
-version=${KEA_VERSION:-}
-if [ -z "$version" ]; then
-  version=$(kea-dhcp4 -v 2>/dev/null | cut -d. -f1-2 || true)
-  version=${version:-2.2}
-fi
+version=${KEA_VERSION:-2.2}
+case $version in
+  2.2 | 2.6 | 3.0) ;;
+  *) echo "demo: KEA_VERSION=$version: use 2.2, 2.6 or 3.0" >&2; exit 2 ;;
+esac
 . scripts/lib/localpair.sh
 
 work=$(mktemp -d /tmp/keaops-demo.XXXXXX)
 cleanup() { lp_stop; rm -rf "$work"; }
 trap cleanup EXIT INT TERM
-site=examples/homelab/keaops.yaml
-case $version in
-  2.2) ;;
-  2.6 | 3.0)
-    LP_ROOT=$(scripts/kea-rootfs.sh "$version")
-    # The homelab site, targeting this version.
-    mkdir -p "$work/site"
-    sed "s/^kea-version: .*/kea-version: \"$version\"/" examples/homelab/keaops.yaml >"$work/site/keaops.yaml"
-    cp examples/homelab/subnets.yaml examples/homelab/reservations.yaml "$work/site/"
-    site=$work/site/keaops.yaml
-    ;;
-  *) echo "demo: KEA_VERSION=$version: use 2.2, 2.6 or 3.0" >&2; exit 2 ;;
-esac
+LP_ROOT=$(scripts/kea-rootfs.sh "$version")
+# The homelab site, targeting this version.
+mkdir -p "$work/site"
+sed "s/^kea-version: .*/kea-version: \"$version\"/" examples/homelab/keaops.yaml >"$work/site/keaops.yaml"
+cp examples/homelab/subnets.yaml examples/homelab/reservations.yaml "$work/site/"
+site=$work/site/keaops.yaml
 
 # A throwaway password for the local pair; keaops reads it from here.
 export KEA_API_PASSWORD="demo-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"

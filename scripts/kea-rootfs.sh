@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # kea-rootfs.sh VERSION: prints the path of a Debian root filesystem that
 # holds Kea VERSION from Debian's archive, building it first when this
-# machine has none: 2.6 from trixie, 3.0 from forky. The tests and
-# `make example KEA_VERSION=...` run Kea from it with chroot, so the
-# machine's own Kea (or its absence) is left as it is.
+# machine has none: 2.2 from bookworm, 2.6 from trixie, 3.0 from forky.
+# `make example` runs Kea from it with chroot (every version), and the
+# tests do for 2.6 and 3.0, so the machine's own Kea (or its absence) is
+# left as it is.
 #
 # Built once per machine under ${KEAOPS_CACHE:-/var/cache/keaops}/rootfs
 # (about 2 minutes and 250 MB per version the first time; nothing after).
 # A half-built tree is never used: it is built beside, then renamed.
 set -euo pipefail
 
-version=${1:?usage: kea-rootfs.sh 2.6|3.0}
+version=${1:?usage: kea-rootfs.sh 2.2|2.6|3.0}
 case $version in
+  2.2) suite=bookworm script=bookworm ;;
   2.6) suite=trixie script=trixie ;;
   3.0) suite=forky script=sid ;;   # bookworm's debootstrap has no forky script; sid's fits
-  *) echo "kea-rootfs.sh: Kea $version is not built here (2.6 or 3.0; 2.2 is the machine's own)" >&2; exit 2 ;;
+  *) echo "kea-rootfs.sh: Kea $version is not built here (2.2, 2.6 or 3.0)" >&2; exit 2 ;;
 esac
 # Bumped when the recipe below changes, so that machines rebuild.
 recipe=2

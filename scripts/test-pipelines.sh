@@ -16,6 +16,8 @@ cd "$(dirname "$0")/.."
 root=$PWD
 keaops=$root/bin/keaops
 export PATH=$root/bin:$PATH
+# The local pair runs Debian bookworm's Kea 2.2 from its root filesystem.
+LP_ROOT=$(scripts/kea-rootfs.sh 2.2)
 . scripts/lib/localpair.sh
 
 if ! command -v gitlab-ci-local >/dev/null; then

@@ -42,7 +42,7 @@ lp_start() {
     for daemon in kea-dhcp4 kea-ctrl-agent; do
       local run=("$daemon")
       if [ -n "$LP_ROOT" ]; then
-        run=(unshare -m sh -c 'mount --rbind /tmp "$0/tmp" && mount -t proc proc "$0/proc" && mount --rbind /dev "$0/dev" && exec chroot "$0" "$@"' "$LP_ROOT" "$daemon")
+        run=(unshare -m sh -c 'mount --rbind /tmp "$0/tmp" && mount -t proc proc "$0/proc" && mount --rbind /dev "$0/dev" && exec chroot "$0" "$@"' "$LP_ROOT" "/usr/sbin/$daemon")   # by path: the host's PATH means nothing in there
       fi
       (cd "$work/$node" && exec env KEA_PIDFILE_DIR="$work/$node/run" KEA_LOCKFILE_DIR="$work/$node/run" \
         KEA_CONTROL_SOCKET_DIR="$work/$node/run" KEA_DHCP_DATA_DIR="$work/$node/lib" KEA_LOG_FILE_DIR="$work/$node/log" \
