@@ -118,7 +118,7 @@ func At(path, rev string) (*Files, error) {
 func resolve(repo *git.Repository, rev string) (*object.Commit, error) {
 	base, mergeBase := strings.CutSuffix(rev, "...")
 	if mergeBase && base == "" {
-		return nil, fmt.Errorf("resolving %s: name the other branch: REV...", rev)
+		return nil, fmt.Errorf("resolving %s: name the branch before the dots (origin/main...)", rev)
 	}
 	commit, err := commitAt(repo, base)
 	if err != nil || !mergeBase {

@@ -103,7 +103,7 @@ func TestAtMergeBase(t *testing.T) {
 	}
 	gitCmd(t, repo, "checkout", "-q", "--orphan", "unrelated")
 	gitCmd(t, repo, "commit", "-qam", "no history in common")
-	for rev, want := range map[string]string{"main...": "have no common ancestor", "...": "name the other branch", "nope...": "resolving nope"} {
+	for rev, want := range map[string]string{"main...": "have no common ancestor", "...": "name the branch before the dots", "nope...": "resolving nope"} {
 		if _, err := At(f, rev); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("At(%q): %v, want %q", rev, err, want)
 		}
