@@ -120,12 +120,18 @@ func Check(ctx context.Context, a CheckArgs, out io.Writer) (int, error) {
 // of check, render, diff and deploy. Shape errors in a file do not stop the
 // semantic checks on the records that were well formed.
 func LoadAndValidate(ctx context.Context, a SiteArgs) (*model.Site, model.Findings, error) {
-	site, findings, err := loadSite(ctx, yamlsrc.OS, a)
+	return loadAndValidate(ctx, yamlsrc.OS, a)
+}
+
+// loadAndValidate is LoadAndValidate over files: the site as it is, or
+// as an edit would leave it.
+func loadAndValidate(ctx context.Context, files yamlsrc.Files, a SiteArgs) (*model.Site, model.Findings, error) {
+	site, findings, err := loadSite(ctx, files, a)
 	if err != nil {
 		return nil, nil, err
 	}
 	if site != nil && a.Override != "" {
-		more, err := yamlsrc.ApplyOverrides(ctx, yamlsrc.OS, a.Override, site)
+		more, err := yamlsrc.ApplyOverrides(ctx, files, a.Override, site)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -102,6 +102,6 @@ Exit codes:
 	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) {
 		cmd.SetContext(withLog(cmd.Context(), v.logger()))
 	}
-	root.AddCommand(newCheckCmd(stdout), newRenderCmd(stdout), newDiffCmd(stdout), newDeployCmd(stdout), newStatusCmd(stdout), newInstallCmd(stdout), newPublishCmd(stdout), newNetBoxCmd(stdout, stderr), newImportCmd(stdout), newGitLabCmd(stdout))
+	root.AddCommand(newCheckCmd(stdout), newRenderCmd(stdout), newDiffCmd(stdout), newDeployCmd(stdout), newStatusCmd(stdout), newInstallCmd(stdout), newPublishCmd(stdout), newNetBoxCmd(stdout, stderr), newImportCmd(stdout), newGitLabCmd(stdout), newReservationCmd(stdout))
 	return root
 }

@@ -1,8 +1,8 @@
-// Package gitrev answers two questions about the Git work tree that holds a
+// Package gitrev is what keaops does with the Git work tree that holds a
 // site's inputs, with go-git (no git binary needed): which revision they are
-// at (and whether they were edited since), and what they were at another
+// at (and whether they were edited since), what they were at another
 // revision — for keaops diff --against, which must work offline in a
-// merge-request job.
+// merge-request job — and committing an edit keaops made to them.
 package gitrev
 
 import (

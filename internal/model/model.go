@@ -58,6 +58,9 @@ type Site struct {
 	Dropped Dropped
 	// Inputs are the files the site was read from.
 	Inputs []string
+	// ReservationFiles are the YAML files reservations are read from, in
+	// order (the site's sources.reservations; the ones that exist).
+	ReservationFiles []string
 	// Recorded is the global record a rendered or live config carries
 	// (see Record); zero for sites read from YAML.
 	Recorded Record

@@ -98,6 +98,7 @@ func LoadFrom(ctx context.Context, files Files, sitePath string) (*model.Site, m
 			return nil, nil, err
 		}
 		site.Inputs = append(site.Inputs, f)
+		site.ReservationFiles = append(site.ReservationFiles, f)
 		if r := l.document(f, schema.ReservationsFile); r != nil {
 			site.Reservations = append(site.Reservations, l.reservations(rec{file: f, m: r})...)
 		}
