@@ -102,6 +102,8 @@ Exit codes:
 	root.PersistentPreRun = func(cmd *cobra.Command, _ []string) {
 		cmd.SetContext(withLog(cmd.Context(), v.logger()))
 	}
-	root.AddCommand(newCheckCmd(stdout), newRenderCmd(stdout), newDiffCmd(stdout), newDeployCmd(stdout), newStatusCmd(stdout), newInstallCmd(stdout), newPublishCmd(stdout), newNetBoxCmd(stdout, stderr), newImportCmd(stdout), newGitLabCmd(stdout), newReservationCmd(stdout))
+	subnets, subnet := newSubnetsCmd(stdout)
+	root.AddCommand(subnets, subnet)
+	root.AddCommand(newCheckCmd(stdout), newRenderCmd(stdout), newDiffCmd(stdout), newDeployCmd(stdout), newStatusCmd(stdout), newInstallCmd(stdout), newPublishCmd(stdout), newNetBoxCmd(stdout, stderr), newImportCmd(stdout), newGitLabCmd(stdout), newReservationCmd(stdout), newLeasesCmd(stdout))
 	return root
 }

@@ -20,6 +20,9 @@ type ReservationArgs struct {
 	// Commit makes a Git commit of the edit; Branch starts one for it.
 	Commit bool
 	Branch string
+	// FromLease (add) pins the live lease of this MAC or address.
+	FromLease string
+	Conn      ConnArgs
 }
 
 // fieldFlag is one --FIELD VALUE of add or set.
@@ -54,6 +57,7 @@ NetBox.`,
 	}
 	cmd.AddCommand(reservationCmd(stdout, "add", "Add a reservation",
 		`  keaops reservation add --hostname printer-5 --hw-address 02:42:ac:11:00:09 --ip-address 10.30.30.59
+  keaops reservation add --from-lease 02:42:ac:11:00:09          # keep the address this device has
   keaops reservation add --hostname nas-2 --hw-address 3c:ec:ef:12:34:57 --ip-address 10.10.0.21 --commit --branch add-nas-2`,
 		cobra.NoArgs, ReservationAdd))
 	cmd.AddCommand(reservationCmd(stdout, "rm HOST|MAC|IP", "Remove a reservation",
@@ -88,6 +92,8 @@ func reservationCmd(stdout io.Writer, use, short, example string, args cobra.Pos
 	}
 	if name == "add" {
 		c.Flags().StringVar(&a.File, "file", "", "the reservations file to add to, when the site has several (default: the one with the subnet's reservations)")
+		c.Flags().StringVar(&a.FromLease, "from-lease", "", "reserve what this MAC or address holds now: the live lease's address, MAC and host name (flags override them)")
+		a.Conn.flags(c)
 	}
 	if name == "set" {
 		c.Flags().StringArrayVar(&a.Unset, "unset", nil, "remove this field from the record (repeatable)")

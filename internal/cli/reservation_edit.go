@@ -15,6 +15,7 @@ import (
 	"github.com/keaops/keaops/internal/artifact"
 	"github.com/keaops/keaops/internal/edit"
 	"github.com/keaops/keaops/internal/gitrev"
+	"github.com/keaops/keaops/internal/leases"
 	"github.com/keaops/keaops/internal/model"
 	"github.com/keaops/keaops/sources/yamlsrc"
 )
@@ -24,6 +25,11 @@ func ReservationAdd(ctx context.Context, a ReservationArgs, _ string, out io.Wri
 	site, err := loadValid(ctx, a.SiteArgs, out)
 	if site == nil {
 		return ExitProblems, err
+	}
+	if a.FromLease != "" {
+		if a.Fields, err = fromLease(ctx, site, a); err != nil {
+			return ExitProblems, err
+		}
 	}
 	if !hasField(a.Fields, "hostname") && !hasField(a.Fields, "hw-address") && !hasField(a.Fields, "client-id") {
 		return ExitProblems, errors.New("a reservation needs --hostname, --hw-address or --client-id")
@@ -92,6 +98,49 @@ func ReservationSet(ctx context.Context, a ReservationArgs, which string, out io
 		}
 	}
 	return finish(ctx, a, doc, out, "change reservation "+describe(r)+": "+strings.TrimSpace(describeFields(a.Fields)+" "+unsetText(a.Unset)))
+}
+
+// fromLease is add's fields with what the live lease of a MAC or an
+// address gives: its address, client and host name, unless given.
+func fromLease(ctx context.Context, site *model.Site, a ReservationArgs) ([]fieldFlag, error) {
+	f := leases.Filter{State: "assigned"}
+	if ip, err := netip.ParseAddr(a.FromLease); err == nil {
+		f.IP = ip
+	} else {
+		f.HW = a.FromLease
+	}
+	res, err := liveLeases(ctx, site, a.Conn)
+	if err != nil {
+		return nil, err
+	}
+	found, err := f.Apply(site, res.Leases)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case len(found) == 0:
+		return nil, fmt.Errorf("no node has an active lease of %s", a.FromLease)
+	case len(found) > 1:
+		return nil, fmt.Errorf("%s holds %d leases (%s, ...): name the address", a.FromLease, len(found), found[0].IP)
+	}
+	l := found[0]
+	fields := a.Fields
+	add := func(key, value string) {
+		if value != "" && !hasField(fields, key) {
+			fields = append(fields, fieldFlag{key, value})
+		}
+	}
+	add("hostname", l.Hostname)
+	if l.HW != "" {
+		add("hw-address", l.HW)
+	} else {
+		add("client-id", l.ClientID)
+	}
+	add("ip-address", l.IP.String())
+	if !hasField(fields, "hostname") {
+		return nil, fmt.Errorf("the lease of %s carries no host name: pass --hostname", l.IP)
+	}
+	return fields, nil
 }
 
 // findReservation is the one reservation which names (a host name, MAC,

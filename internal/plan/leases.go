@@ -12,19 +12,8 @@ import (
 	"github.com/keaops/keaops/internal/model"
 )
 
-// lease is what lease_cmds reports of one lease that a note needs.
-type lease struct {
-	IP       string `json:"ip-address"`
-	HW       string `json:"hw-address"`
-	ClientID string `json:"client-id"`
-	Hostname string `json:"hostname"`
-	CLTT     int64  `json:"cltt"`
-	Valid    int64  `json:"valid-lft"`
-	Subnet   uint32 `json:"subnet-id"`
-	State    int    `json:"state"`
-}
-
-func (l lease) expires() time.Time { return time.Unix(l.CLTT+l.Valid, 0) }
+// lease is what lease_cmds reports of one lease.
+type lease = keaapi.Lease4
 
 // LeaseNotes looks at the leases a node holds (lease_cmds; HA keeps both
 // nodes' leases the same) for every reservation that is new in want or
@@ -55,15 +44,15 @@ func LeaseNotes(ctx context.Context, c Commander, have, want *model.Site, now ti
 			return notes, err
 		}
 		for _, l := range byID {
-			if l.IP != r.IP.String() && l.State == 0 && l.expires().After(now) {
-				notes = append(notes, fmt.Sprintf("%s (%s %s) holds %s until %s: it moves to %s when it next renews", name, kind, id, l.IP, when(l.expires(), now), r.IP))
+			if l.IP != r.IP.String() && l.State == 0 && l.Expires().After(now) {
+				notes = append(notes, fmt.Sprintf("%s (%s %s) holds %s until %s: it moves to %s when it next renews", name, kind, id, l.IP, when(l.Expires(), now), r.IP))
 			}
 		}
 		l, err := leaseAt(ctx, c, r.IP)
 		if err != nil {
 			return notes, err
 		}
-		if l == nil || l.State != 0 || !l.expires().After(now) {
+		if l == nil || l.State != 0 || !l.Expires().After(now) {
 			continue
 		}
 		if mac, _ := model.ParseMAC(l.HW); kind == "hw-address" && mac == id {
@@ -76,7 +65,7 @@ func LeaseNotes(ctx context.Context, c Commander, have, want *model.Site, now ti
 		if l.Hostname != "" {
 			holder += " (" + l.Hostname + ")"
 		}
-		notes = append(notes, fmt.Sprintf("%s is leased to %s until %s: %s will not get it before that client renews away from it (Kea logs ALLOC_ENGINE_V4_DISCOVER_ADDRESS_CONFLICT meanwhile)", r.IP, holder, when(l.expires(), now), name))
+		notes = append(notes, fmt.Sprintf("%s is leased to %s until %s: %s will not get it before that client renews away from it (Kea logs ALLOC_ENGINE_V4_DISCOVER_ADDRESS_CONFLICT meanwhile)", r.IP, holder, when(l.Expires(), now), name))
 	}
 	return notes, nil
 }
