@@ -65,6 +65,7 @@ fmt: ## format the code
 
 setup: ## install Kea 2.2 and the test tools when missing; build the Kea 2.2, 2.6 and 3.0 root filesystems once
 	./scripts/setup.sh
+	./scripts/promtool.sh >/dev/null
 	./scripts/kea-rootfs.sh 2.2 >/dev/null
 	./scripts/kea-rootfs.sh 2.6 >/dev/null
 	./scripts/kea-rootfs.sh 3.0 >/dev/null

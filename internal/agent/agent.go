@@ -2,6 +2,7 @@ package agent
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -60,6 +61,8 @@ type Agent struct {
 	mu            sync.Mutex
 	status        Status
 	fetchFailures int
+	// subnets names the running config's subnets by id, for the metrics.
+	subnets map[uint32]string
 }
 
 // New builds an agent from its configuration.
@@ -87,6 +90,7 @@ func New(cfg Config, log *slog.Logger) (*Agent, error) {
 		return nil, fmt.Errorf("kea.control: %w", err)
 	}
 	a.kea = c
+	a.metrics.reg.MustRegister(newKeaStats(c, a.subnetNames))
 	if cfg.Kea.DDNSControl != "" {
 		d, err := keaapi.New(keaapi.Endpoint{URL: cfg.Kea.DDNSControl, User: cfg.Kea.User, Password: password})
 		if err != nil {
@@ -175,6 +179,23 @@ func (a *Agent) nextDelay() time.Duration {
 	return d + time.Duration(rand.Int64N(int64(d)/10+1))
 }
 
+// nameSubnets keeps the running config's subnet names for the metrics.
+func (a *Agent) nameSubnets(live *model.Site) {
+	names := map[uint32]string{}
+	for _, sn := range live.Subnets {
+		names[sn.ID] = cmp.Or(sn.Name, sn.Prefix.String())
+	}
+	a.mu.Lock()
+	a.subnets = names
+	a.mu.Unlock()
+}
+
+func (a *Agent) subnetNames() map[uint32]string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.subnets
+}
+
 // Pass is one reconciliation: fetch → verify → test → apply → confirm.
 func (a *Agent) Pass(ctx context.Context) {
 	start := time.Now()
@@ -219,6 +240,7 @@ func (a *Agent) pass(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reading the running config: %w", err)
 	}
+	a.nameSubnets(liveSite)
 	changes := append(diff.Sites(liveSite, wantSite), diff.Local(liveSite, wantSite, a.cfg.Node)...)
 	drift := model.Drifted(liveSite)
 	a.metrics.setDrift(drift)

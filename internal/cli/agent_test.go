@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -66,6 +67,25 @@ func (r runningAgent) metric(t *testing.T, name string) float64 {
 	}
 	t.Fatalf("%s is not exported", name)
 	return 0
+}
+
+// promtoolCheckMetrics lints an exposition with Prometheus's promtool
+// (make setup puts Debian's in .tools).
+func promtoolCheckMetrics(t *testing.T, body string) {
+	t.Helper()
+	promtool := "../../.tools/promtool"
+	if _, err := os.Stat(promtool); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("no %s: make setup installs it", promtool)
+		}
+		t.Logf("promtool check metrics not run: no %s (make setup installs it)", promtool)
+		return
+	}
+	cmd := exec.Command(promtool, "check", "metrics")
+	cmd.Stdin = strings.NewReader(body)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("promtool check metrics: %v\n%s", err, out)
+	}
 }
 
 func (r runningAgent) sync(t *testing.T, token string) {
@@ -168,11 +188,22 @@ func agentsConvergePair(t *testing.T, k keatest.Kea) {
 			t.Errorf("%s: last success at %v", name, ts)
 		}
 		body := r.scrape(t)
-		for _, want := range []string{`keaops_agent_build_info{goversion="go`, "go_goroutines ", "process_resident_memory_bytes "} {
+		// Kea's own statistics, through the agent: 101 addresses in IoT's
+		// pool, the node's HA state.
+		wantPool := `keaops_kea_pool_addresses{kind="total",pool="0",subnet="IoT",subnet_id="`
+		if k.Line == "2.2" {
+			wantPool = `keaops_kea_subnet_addresses{kind="total",subnet="IoT",subnet_id="` // no pool statistics before 2.4
+		}
+		for _, want := range []string{`keaops_agent_build_info{goversion="go`, "go_goroutines ", "process_resident_memory_bytes ",
+			wantPool, "keaops_kea_stats_up 1", `keaops_kea_ha_state{state="`, `keaops_kea_packets_total{direction="received",type="discover"} 0`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("%s: no %s in /metrics", name, want)
 			}
 		}
+		if !regexp.MustCompile(`(?m)^keaops_kea_(pool|subnet)_addresses\{kind="total",(pool="0",)?subnet="IoT",subnet_id="\d+"\} 101$`).MatchString(body) {
+			t.Errorf("%s: IoT's 101 addresses are not exported:\n%s", name, body)
+		}
+		promtoolCheckMetrics(t, body)
 	}
 
 	t.Run("a new reservation: both converge, standby first", func(t *testing.T) {

@@ -104,6 +104,6 @@ Exit codes:
 	}
 	subnets, subnet := newSubnetsCmd(stdout)
 	root.AddCommand(subnets, subnet)
-	root.AddCommand(newCheckCmd(stdout), newRenderCmd(stdout), newDiffCmd(stdout), newDeployCmd(stdout), newStatusCmd(stdout), newInstallCmd(stdout), newPublishCmd(stdout), newNetBoxCmd(stdout, stderr), newImportCmd(stdout), newGitLabCmd(stdout), newReservationCmd(stdout), newLeasesCmd(stdout))
+	root.AddCommand(newCheckCmd(stdout), newRenderCmd(stdout), newDiffCmd(stdout), newDeployCmd(stdout), newStatusCmd(stdout), newInstallCmd(stdout), newPublishCmd(stdout), newNetBoxCmd(stdout, stderr), newImportCmd(stdout), newGitLabCmd(stdout), newReservationCmd(stdout), newLeasesCmd(stdout), newAdoptCmd(stdout))
 	return root
 }

@@ -244,8 +244,7 @@ func finish(ctx context.Context, a ReservationArgs, nd *edit.Doc, out io.Writer,
 		fmt.Fprintf(out, "not written: %s would fail the checks above\n", nd.Name())
 		return ExitProblems, nil
 	}
-	mode := artifact.Owner{Mode: 0o644, GID: -1, Keep: true}
-	if err := artifact.WriteFileAtomicAs(nd.Name(), nd.Bytes(), mode); err != nil {
+	if err := writeKeeping(nd.Name(), nd.Bytes()); err != nil {
 		return ExitProblems, err
 	}
 	fmt.Fprintf(out, "%s: %s\n", nd.Name(), what)
@@ -261,6 +260,11 @@ func finish(ctx context.Context, a ReservationArgs, nd *edit.Doc, out io.Writer,
 		fmt.Fprintf(out, "committed %s%s\n", hash[:12], on)
 	}
 	return ExitOK, nil
+}
+
+// writeKeeping replaces a site file atomically, keeping its owner and mode.
+func writeKeeping(name string, data []byte) error {
+	return artifact.WriteFileAtomicAs(name, data, artifact.Owner{Mode: 0o644, GID: -1, Keep: true})
 }
 
 func openDoc(path string) (*edit.Doc, error) {
