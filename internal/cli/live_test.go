@@ -98,6 +98,15 @@ func run(t *testing.T, args ...string) (int, string) {
 	return code, out.String()
 }
 
+// runSplit is run with stdout and stderr apart: what a script parsing
+// --format json reads, and the progress beside it.
+func runSplit(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = Main(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
 // gitIn binds gitCLI to a directory.
 func gitIn(t *testing.T, dir string) func(args ...string) {
 	return func(args ...string) {

@@ -125,7 +125,10 @@ func TestNetBoxExampleSnapshot(t *testing.T) {
 	if code != ExitChanges || !strings.Contains(text, "- netbox:ipam/ip-ranges/40\n") || !strings.Contains(text, "+ netbox:ipam/ip-addresses/520\n") {
 		t.Errorf("--check after NetBox changed: exit %d\n%s", code, text)
 	}
-	code, text = run(t, "netbox", "snapshot", "-s", site, "--check", "--format", "json")
+	code, text, progress := runSplit(t, "netbox", "snapshot", "-s", site, "--check", "--format", "json")
+	if !strings.Contains(progress, `msg="reading NetBox"`) {
+		t.Errorf("no progress on stderr: %q", progress)
+	}
 	var rep snapshotReport
 	if err := json.Unmarshal([]byte(text), &rep); err != nil || code != ExitChanges || rep.UpToDate || rep.Written || rep.IPAddresses != 7 ||
 		!slices.Contains(rep.Changes, "- netbox:ipam/ip-ranges/40") || !slices.Contains(rep.Changes, "+ netbox:ipam/ip-addresses/520") {

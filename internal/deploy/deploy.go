@@ -322,7 +322,9 @@ func (n *node) read(ctx context.Context, o Options) error {
 	if self := keaconfig.ThisServer(cfg.Dhcp4); self != "" && self != n.Name {
 		return fmt.Errorf("the server at this endpoint calls itself %q: wrong endpoint, or a config copied between nodes", self)
 	}
-	if model.Drifted(n.prevSite) && !o.Force {
+	// A hand change the site now says too (keaops adopt wrote it into the
+	// site's files) is nothing this deploy would overwrite.
+	if model.Drifted(n.prevSite) && !o.Force && len(n.res.Changes) > 0 {
 		return errors.New("its running config was changed outside keaops since keaops last configured it (drift): review the plan, then --force overwrites it")
 	}
 	return nil

@@ -336,6 +336,20 @@ func TestRunRefusesDrift(t *testing.T) {
 	}
 }
 
+// A hand change the site now holds too (keaops adopt wrote it there):
+// the deploy has nothing to overwrite, so drift does not stop it, and it
+// touches nothing.
+func TestRunAdoptedDriftIsNotRefused(t *testing.T) {
+	adopted := json.RawMessage(`{"user-context": {"keaops": {"fingerprint": "sha256:00", "render": "sha256:00"}}, "subnet4": [{"id": 1, "subnet": "192.0.2.0/24", "reservations": [` + r10 + `]}]}`)
+	a := &fake{name: "a", config: adopted}
+	ts := targets(a)
+	ts[0].Config = cfg(r10)
+	res, err := Run(context.Background(), ts, Options{})
+	if err != nil || res.Changed() || has(a.calls, "config-set") {
+		t.Fatalf("err %v, changed %v, calls %v", err, res.Changed(), a.calls)
+	}
+}
+
 func TestRunVerifiesHash(t *testing.T) {
 	// 2.4+: matching hashes verify, in any case; the unchanged config is
 	// seen by its hash alone.
