@@ -12,7 +12,7 @@ import (
 
 	"github.com/keaops/keaops/internal/diff"
 	"github.com/keaops/keaops/internal/edit"
-	"github.com/keaops/keaops/internal/gitrev"
+	"github.com/keaops/keaops/internal/keaapi"
 	"github.com/keaops/keaops/internal/model"
 	"github.com/keaops/keaops/sources/keaconfig"
 	"github.com/keaops/keaops/sources/yamlsrc"
@@ -25,8 +25,7 @@ type AdoptArgs struct {
 	// From is the node whose running configuration is adopted.
 	From   string
 	DryRun bool
-	Commit bool
-	Branch string
+	Git    gitArgs
 }
 
 func newAdoptCmd(stdout io.Writer) *cobra.Command {
@@ -51,34 +50,49 @@ listed, for a person to write into the site.`,
 	}
 	a.SiteArgs.flags(cmd)
 	a.Conn.flags(cmd)
-	cmd.Flags().StringVar(&a.From, "from", "", "the node to adopt from (default: the site's first node)")
+	cmd.Flags().StringVar(&a.From, "from", "", "the node to adopt from (default: the site's first node that answers)")
 	cmd.Flags().BoolVar(&a.DryRun, "dry-run", false, "say what would be written, write nothing")
-	cmd.Flags().BoolVar(&a.Commit, "commit", false, "commit the edited files to Git")
-	cmd.Flags().StringVar(&a.Branch, "branch", "", "start this branch at HEAD first, for a merge request (implies --commit)")
+	a.Git.flags(cmd)
 	return cmd
 }
 
 // Adopt runs keaops adopt.
 func Adopt(ctx context.Context, a AdoptArgs, out io.Writer) (int, error) {
+	if err := a.Git.check(); err != nil {
+		return ExitProblems, err
+	}
 	site, err := loadValid(ctx, a.SiteArgs, out)
 	if site == nil {
 		return ExitProblems, err
-	}
-	from := a.From
-	if from == "" {
-		from = site.Nodes[0].Name
 	}
 	clients, err := connect(ctx, site, a.Conn)
 	if err != nil {
 		return ExitProblems, err
 	}
-	c, ok := clients[from]
-	if !ok {
-		return ExitProblems, fmt.Errorf("--from %s: the site has no such node", from)
+	// The node named, else the first that answers: a node down does not
+	// keep its partner's changes from being adopted.
+	candidates := []string{a.From}
+	if a.From == "" {
+		candidates = nil
+		for _, n := range site.Nodes {
+			candidates = append(candidates, n.Name)
+		}
 	}
-	cfg, err := c.ConfigGet(ctx)
-	if err != nil {
-		return ExitProblems, fmt.Errorf("reading %s's configuration: %w", from, err)
+	var from string
+	var cfg keaapi.Config
+	for _, name := range candidates {
+		c, ok := clients[name]
+		if !ok {
+			return ExitProblems, fmt.Errorf("--from %s: the site has no such node", name)
+		}
+		if cfg, err = c.ConfigGet(ctx); err == nil {
+			from = name
+			break
+		}
+		fmt.Fprintf(out, "%s: not read (%v)\n", name, err)
+	}
+	if from == "" {
+		return ExitProblems, fmt.Errorf("no node answered: nothing to adopt from")
 	}
 	live, err := keaconfig.Parse(cfg.Dhcp4, from)
 	if err != nil {
@@ -194,12 +208,8 @@ func Adopt(ctx context.Context, a AdoptArgs, out io.Writer) (int, error) {
 		}
 		fmt.Fprintf(out, "wrote %s\n", name)
 	}
-	if a.Commit || a.Branch != "" {
-		hash, err := gitrev.Commit(names, "keaops: adopt reservations made on the live nodes", a.Branch)
-		if err != nil {
-			return ExitProblems, fmt.Errorf("written, but not committed: %w", err)
-		}
-		fmt.Fprintf(out, "committed %s\n", hash[:12])
+	if err := a.Git.record(ctx, names, "keaops: adopt reservations made on "+from, out); err != nil {
+		return ExitProblems, err
 	}
 	return ExitOK, nil
 }

@@ -17,9 +17,11 @@ type ReservationArgs struct {
 	Fields []fieldFlag
 	// Unset are fields set removes from the record.
 	Unset []string
-	// Commit makes a Git commit of the edit; Branch starts one for it.
-	Commit bool
-	Branch string
+	// Options are --option NAME=VALUE: added to (set: merged into) the
+	// record's options; Classes replace its client-classes.
+	Options []string
+	Classes []string
+	Git     gitArgs
 	// FromLease (add) pins the live lease of this MAC or address.
 	FromLease string
 	Conn      ConnArgs
@@ -51,8 +53,8 @@ is never edited. Then it runs every check on the site as the edit leaves
 it: on an error nothing is written, and the error points at the line.
 
 With --commit the edit is a Git commit, its message naming the change;
---branch starts a branch for it first (for a merge request; push it
-yourself). Reservations that come from NetBox are refused: change them in
+--branch starts a branch for it first, and --push sends that branch to
+origin (for a merge request). Reservations that come from NetBox are refused: change them in
 NetBox.`,
 	}
 	cmd.AddCommand(reservationCmd(stdout, "add", "Add a reservation",
@@ -66,7 +68,8 @@ NetBox.`,
 		cobra.ExactArgs(1), ReservationRemove))
 	cmd.AddCommand(reservationCmd(stdout, "set HOST|MAC|IP", "Change fields of a reservation",
 		`  keaops reservation set printer-5 --ip-address 10.30.30.60
-  keaops reservation set 02:42:ac:11:00:09 --hostname printer-6 --unset comment`,
+  keaops reservation set 02:42:ac:11:00:09 --hostname printer-6 --unset comment
+  keaops reservation set printer-6 --option domain-name-servers=10.10.0.53 --class ipxe`,
 		cobra.ExactArgs(1), ReservationSet))
 	return cmd
 }
@@ -81,7 +84,12 @@ func reservationCmd(stdout io.Writer, use, short, example string, args cobra.Pos
 				a.Fields = append(a.Fields, fieldFlag{f.key, *values[f.key]})
 			}
 		}
-		return runE(func(ctx context.Context) (int, error) { return run(ctx, a, strings.Join(pos, ""), stdout) })(cmd, pos)
+		return runE(func(ctx context.Context) (int, error) {
+			if err := a.Git.check(); err != nil {
+				return ExitProblems, err
+			}
+			return run(ctx, a, strings.Join(pos, ""), stdout)
+		})(cmd, pos)
 	}
 	a.SiteArgs.flags(c)
 	name := strings.Fields(use)[0]
@@ -89,6 +97,8 @@ func reservationCmd(stdout io.Writer, use, short, example string, args cobra.Pos
 		for _, f := range reservationFields {
 			values[f.key] = c.Flags().String(f.key, "", f.usage)
 		}
+		c.Flags().StringArrayVar(&a.Options, "option", nil, "a DHCP option for the host, NAME=VALUE (repeatable; set merges them into the record's options)")
+		c.Flags().StringArrayVar(&a.Classes, "class", nil, "a client class for the host (repeatable; replaces the record's client-classes)")
 	}
 	if name == "add" {
 		c.Flags().StringVar(&a.File, "file", "", "the reservations file to add to, when the site has several (default: the one with the subnet's reservations)")
@@ -98,7 +108,6 @@ func reservationCmd(stdout io.Writer, use, short, example string, args cobra.Pos
 	if name == "set" {
 		c.Flags().StringArrayVar(&a.Unset, "unset", nil, "remove this field from the record (repeatable)")
 	}
-	c.Flags().BoolVar(&a.Commit, "commit", false, "commit the edit to Git, its message naming the change")
-	c.Flags().StringVar(&a.Branch, "branch", "", "start this branch at HEAD first, for a merge request (implies --commit)")
+	a.Git.flags(c)
 	return c
 }

@@ -9,12 +9,12 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/keaops/keaops/internal/artifact"
 	"github.com/keaops/keaops/internal/edit"
-	"github.com/keaops/keaops/internal/gitrev"
 	"github.com/keaops/keaops/internal/leases"
 	"github.com/keaops/keaops/internal/model"
 	"github.com/keaops/keaops/sources/yamlsrc"
@@ -54,7 +54,11 @@ func ReservationAdd(ctx context.Context, a ReservationArgs, _ string, out io.Wri
 	for _, f := range a.Fields {
 		fields = append(fields, edit.Field{Key: f.key, Value: edit.Scalar(f.value, like.StyleOf(f.key))})
 	}
-	nd, err := doc.Append("reservations", fields)
+	more, err := optionFields(a, edit.Record{})
+	if err != nil {
+		return ExitProblems, err
+	}
+	nd, err := doc.Append("reservations", append(fields, more...))
 	if err != nil {
 		return ExitProblems, err
 	}
@@ -79,8 +83,8 @@ func ReservationRemove(ctx context.Context, a ReservationArgs, which string, out
 
 // ReservationSet runs keaops reservation set.
 func ReservationSet(ctx context.Context, a ReservationArgs, which string, out io.Writer) (int, error) {
-	if len(a.Fields) == 0 && len(a.Unset) == 0 {
-		return ExitProblems, errors.New("nothing to change: name a field (--ip-address, --hostname, ...) or --unset one")
+	if len(a.Fields) == 0 && len(a.Unset) == 0 && len(a.Options) == 0 && len(a.Classes) == 0 {
+		return ExitProblems, errors.New("nothing to change: name a field (--ip-address, --hostname, --option, ...) or --unset one")
 	}
 	r, doc, index, code, err := findReservation(ctx, a, which, out)
 	if doc == nil {
@@ -92,12 +96,25 @@ func ReservationSet(ctx context.Context, a ReservationArgs, which string, out io
 			return ExitProblems, err
 		}
 	}
+	more, err := optionFields(a, records[index])
+	if err != nil {
+		return ExitProblems, err
+	}
+	for _, f := range more {
+		if doc, err = doc.Set("reservations", index, f); err != nil {
+			return ExitProblems, err
+		}
+	}
 	for _, k := range a.Unset {
 		if doc, err = doc.Unset("reservations", index, k); err != nil {
 			return ExitProblems, err
 		}
 	}
-	return finish(ctx, a, doc, out, "change reservation "+describe(r)+": "+strings.TrimSpace(describeFields(a.Fields)+" "+unsetText(a.Unset)))
+	changes := append(describeFieldList(a.Fields), optionText(a)...)
+	if len(a.Unset) > 0 {
+		changes = append(changes, "unset "+strings.Join(a.Unset, ", "))
+	}
+	return finish(ctx, a, doc, out, "change reservation "+describe(r)+": "+strings.Join(changes, " "))
 }
 
 // fromLease is add's fields with what the live lease of a MAC or an
@@ -248,16 +265,8 @@ func finish(ctx context.Context, a ReservationArgs, nd *edit.Doc, out io.Writer,
 		return ExitProblems, err
 	}
 	fmt.Fprintf(out, "%s: %s\n", nd.Name(), what)
-	if a.Commit || a.Branch != "" {
-		hash, err := gitrev.Commit([]string{nd.Name()}, "keaops: "+what, a.Branch)
-		if err != nil {
-			return ExitProblems, fmt.Errorf("%s is written, but not committed: %w", nd.Name(), err)
-		}
-		on := ""
-		if a.Branch != "" {
-			on = " on branch " + a.Branch
-		}
-		fmt.Fprintf(out, "committed %s%s\n", hash[:12], on)
+	if err := a.Git.record(ctx, []string{nd.Name()}, "keaops: "+what, out); err != nil {
+		return ExitProblems, err
 	}
 	return ExitOK, nil
 }
@@ -341,17 +350,55 @@ func describe(r *model.Reservation) string {
 	return strings.Join(parts, " ")
 }
 
-func describeFields(fs []fieldFlag) string {
+func describeFieldList(fs []fieldFlag) []string {
 	var parts []string
 	for _, f := range fs {
 		parts = append(parts, f.key+"="+f.value)
 	}
-	return strings.Join(parts, " ")
+	return parts
 }
 
-func unsetText(keys []string) string {
-	if len(keys) == 0 {
-		return ""
+func optionText(a ReservationArgs) []string {
+	var parts []string
+	for _, o := range a.Options {
+		parts = append(parts, "option "+o)
 	}
-	return "unset " + strings.Join(keys, ", ")
+	if len(a.Classes) > 0 {
+		parts = append(parts, "client-classes="+strings.Join(a.Classes, ","))
+	}
+	return parts
+}
+
+// optionFields are the options and client-classes fields --option and
+// --class make: given options merged into the record's own (a name given
+// again replaces its value), classes replacing its list.
+func optionFields(a ReservationArgs, rec edit.Record) ([]edit.Field, error) {
+	var out []edit.Field
+	if len(a.Options) > 0 {
+		merged, err := rec.Mapping("options")
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range a.Options {
+			name, value, ok := strings.Cut(o, "=")
+			if !ok || name == "" {
+				return nil, fmt.Errorf("--option %q: want NAME=VALUE, e.g. domain-name-servers=10.10.0.53", o)
+			}
+			f := edit.Field{Key: name, Value: edit.Scalar(value, 0)}
+			if i := slices.IndexFunc(merged, func(m edit.Field) bool { return m.Key == name }); i >= 0 {
+				merged[i] = f
+			} else {
+				merged = append(merged, f)
+			}
+		}
+		out = append(out, edit.Field{Key: "options", Value: edit.FlowMapping(merged)})
+	}
+	if len(a.Classes) > 0 {
+		names := make([]string, len(a.Classes))
+		for i, c := range a.Classes {
+			names[i] = edit.Scalar(c, 0)
+		}
+		out = append(out, edit.Field{Key: "client-classes", Value: "[" + strings.Join(names, ", ") + "]"})
+	}
+	return out, nil
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -124,5 +125,77 @@ func TestReservationFromNetBoxIsRefused(t *testing.T) {
 	code, out := run(t, "reservation", "rm", "-s", site, "10.20.30.10")
 	if code != ExitProblems || !strings.Contains(out, "comes from NetBox (ipam/ip-addresses/") || !strings.Contains(out, "change it in NetBox") {
 		t.Errorf("exit %d\n%s", code, out)
+	}
+}
+
+// --option merges into the record's options, --class replaces its
+// classes; the record's lines alone change.
+func TestReservationOptionsAndClasses(t *testing.T) {
+	_, site, original := homelabRepo(t)
+	file := filepath.Join(filepath.Dir(site), "reservations.yaml")
+	code, out := run(t, "reservation", "set", "-s", site, "homeassistant", "--option", "domain-name-servers=10.10.0.53", "--option", "host-name=hass", "--class", "ipxe")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	want := strings.Replace(string(original), "    options:\n      host-name: homeassistant\n", "    options: {host-name: hass, domain-name-servers: 10.10.0.53}\n    client-classes: [ipxe]\n", 1)
+	if b, _ := os.ReadFile(file); string(b) != want {
+		t.Errorf("got:\n%s", b)
+	}
+	if code, out := run(t, "reservation", "set", "-s", site, "homeassistant", "--option", "no-equals"); code != ExitProblems || !strings.Contains(out, "want NAME=VALUE") {
+		t.Errorf("a bad --option: exit %d\n%s", code, out)
+	}
+}
+
+// With several reservations files, add writes to the one that holds most
+// of the new address's subnet's reservations; --file picks another.
+func TestReservationPicksTheFile(t *testing.T) {
+	dir, site, original := homelabRepo(t)
+	// Four of Lab's reservations here, three in reservations.yaml.
+	var labText strings.Builder
+	labText.WriteString("reservations:\n  # the lab\n")
+	for i := range 4 {
+		fmt.Fprintf(&labText, "  - {hostname: scope-%d, hw-address: \"02:00:00:00:42:0%d\", ip-address: 10.42.42.3%d}\n", i, i, i)
+	}
+	os.WriteFile(filepath.Join(dir, "lab.yaml"), []byte(labText.String()), 0o644)
+	b, _ := os.ReadFile(site)
+	os.WriteFile(site, []byte(strings.Replace(string(b), "  reservations: reservations.yaml\n", "  reservations: [reservations.yaml, lab.yaml]\n", 1)), 0o644)
+	lab := filepath.Join(dir, "lab.yaml")
+	before, _ := os.ReadFile(lab)
+	if code, out := run(t, "reservation", "add", "-s", site, "--hostname", "probe", "--hw-address", "02:00:00:00:42:09", "--ip-address", "10.42.42.39"); code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	if got, _ := os.ReadFile(lab); string(got) != string(before)+"  - {hostname: probe, hw-address: \"02:00:00:00:42:09\", ip-address: 10.42.42.39}\n" {
+		t.Errorf("lab.yaml:\n%s", got)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "reservations.yaml")); string(got) != string(original) {
+		t.Error("reservations.yaml changed")
+	}
+	if code, out := run(t, "reservation", "add", "-s", site, "--file", lab, "--hostname", "cam-1", "--hw-address", "02:00:00:00:30:01", "--ip-address", "10.30.30.70"); code != ExitOK || !strings.Contains(out, "lab.yaml: add reservation cam-1") {
+		t.Errorf("--file: exit %d\n%s", code, out)
+	}
+}
+
+// --push sends the branch to origin; without --branch it is refused
+// before anything is written.
+func TestReservationPush(t *testing.T) {
+	dir, site, original := homelabRepo(t)
+	origin := filepath.Join(t.TempDir(), "origin.git")
+	gitCLI(t, "", "init", "-q", "--bare", origin)
+	gitCLI(t, dir, "remote", "add", "origin", origin)
+	t.Setenv("GIT_AUTHOR_NAME", "Net Ops")
+	t.Setenv("GIT_AUTHOR_EMAIL", "netops@example.org")
+	add := []string{"reservation", "add", "-s", site, "--hostname", "printer-5", "--hw-address", "02:42:ac:11:00:09", "--ip-address", "10.30.30.59"}
+	if code, out := run(t, append(add, "--push")...); code != ExitProblems || !strings.Contains(out, "--push sends the --branch") {
+		t.Errorf("--push alone: exit %d\n%s", code, out)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "reservations.yaml")); string(b) != string(original) {
+		t.Fatal("a refused --push wrote the file")
+	}
+	if code, out := run(t, append(add, "--branch", "add-printer-5", "--push")...); code != ExitOK || !strings.Contains(out, "pushed add-printer-5 to origin") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	out, err := exec.Command("git", "--git-dir", origin, "log", "-1", "--format=%s", "add-printer-5").Output()
+	if err != nil || !strings.Contains(string(out), "keaops: add reservation printer-5") {
+		t.Errorf("origin's branch: %s %v", out, err)
 	}
 }

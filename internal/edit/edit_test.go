@@ -194,3 +194,24 @@ func TestRecordsGetThroughMerges(t *testing.T) {
 		t.Errorf("style %v, line %d", rs[3].StyleOf("hw-address"), rs[0].Line)
 	}
 }
+
+func TestMappingForMerging(t *testing.T) {
+	d, err := Parse("r.yaml", []byte("reservations:\n  - hostname: a\n    options:\n      domain-name-servers: 10.0.0.1, 10.0.0.2\n      ip-ttl: 64\n      x: ['a b']\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, _ := d.Records("reservations")
+	fs, err := rs[0].Mapping("options")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs = append(fs, Field{"ntp-servers", "10.0.0.3"})
+	nd, err := d.Set("reservations", 0, Field{"options", FlowMapping(fs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "reservations:\n  - hostname: a\n    options: {domain-name-servers: \"10.0.0.1, 10.0.0.2\", ip-ttl: 64, x: ['a b'], ntp-servers: 10.0.0.3}\n"
+	if string(nd.Bytes()) != want {
+		t.Errorf("got:\n%s\nwant:\n%s", nd.Bytes(), want)
+	}
+}

@@ -1,6 +1,7 @@
 package edit
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -28,7 +29,11 @@ func (d *Doc) Set(key string, index int, f Field) (*Doc, error) {
 		if err != nil {
 			return nil, err
 		}
-		return d.changed(key, index, from, to, f.Value)
+		text := f.Value
+		if from > 0 && d.src[from-1] == ':' { // a block value began on the next line
+			text = " " + text
+		}
+		return d.changed(key, index, from, to, text)
 	}
 	if isFlow(item) {
 		// Before the closing brace of a one-line "{...}".
@@ -239,3 +244,55 @@ func (r Record) StyleOf(key string) yaml.Style {
 	}
 	return 0
 }
+
+// Mapping is a field's mapping as fields (its values written as YAML,
+// collections in flow style): what a caller merges into before setting
+// the field anew. A field the record lacks is an empty mapping.
+func (r Record) Mapping(key string) ([]Field, error) {
+	v := lookup(r.node, key, 0)
+	if v == nil {
+		return nil, nil
+	}
+	if v.Kind == yaml.AliasNode {
+		v = v.Alias
+	}
+	if v.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%s is not a mapping", key)
+	}
+	var out []Field
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		text, err := Flow(v.Content[i+1])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Field{Key: v.Content[i].Value, Value: text})
+	}
+	return out, nil
+}
+
+// Flow writes a node on one line: a scalar as it was quoted, a collection
+// in flow style.
+func Flow(n *yaml.Node) (string, error) {
+	c := *n
+	if c.Kind == yaml.ScalarNode {
+		// A plain number or word stays as written; anything a flow
+		// context would misread is quoted.
+		if c.Style == 0 && !strings.ContainsAny(c.Value, ",[]{}#:\n") && c.Value != "" {
+			return c.Value, nil
+		}
+		style := c.Style
+		if style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle) == 0 {
+			style = yaml.DoubleQuotedStyle
+		}
+		return Scalar(c.Value, style), nil
+	}
+	c.Style |= yaml.FlowStyle
+	b, err := yaml.Marshal(&c)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// FlowMapping writes fields as a one-line mapping: {a: 1, b: 2}.
+func FlowMapping(fields []Field) string { return flow(fields) }

@@ -1,6 +1,7 @@
 package gitrev
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -8,8 +9,10 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/transport"
 )
 
 // Commit records files — edited by keaops in the work tree — as one
@@ -85,4 +88,22 @@ func commitOnly(wt *git.Worktree, message string, paths []string, opts *git.Comm
 		return h, fmt.Errorf("%w (set git config user.name and user.email, or GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL)", err)
 	}
 	return h, err
+}
+
+// Push sends branch to the work tree's origin (never forced): a merge
+// request's branch, for the server to open one from.
+func Push(ctx context.Context, path, branch string, auth transport.AuthMethod) error {
+	repo, _, err := open(path)
+	if err != nil {
+		return err
+	}
+	ref := plumbing.NewBranchReferenceName(branch)
+	err = repo.PushContext(ctx, &git.PushOptions{RemoteName: "origin", RefSpecs: []config.RefSpec{config.RefSpec(ref + ":" + ref)}, Auth: auth})
+	if errors.Is(err, git.NoErrAlreadyUpToDate) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("pushing %s to origin: %w", branch, err)
+	}
+	return nil
 }

@@ -63,7 +63,14 @@ func ParseMAC(s string) (string, error) {
 // ParseClientID accepts hex bytes separated by ':' or '-' or not at all and
 // returns lower-case colon-separated hex. Kea limits identifiers to 128 bytes.
 func ParseClientID(s string) (string, error) {
-	digits := strings.NewReplacer(":", "", "-", "").Replace(s)
+	// Not a strings.Replacer: building one per call cost 6 KB, which a
+	// 100k-lease read paid 100k times.
+	digits := strings.Map(func(r rune) rune {
+		if r == ':' || r == '-' {
+			return -1
+		}
+		return r
+	}, s)
 	if len(digits) < 4 || len(digits) > 256 {
 		return "", errors.New("want 2 to 128 bytes of hex")
 	}
