@@ -15,18 +15,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/keaops/keaops/internal/keatest"
 )
 
 func promtool(t *testing.T, args ...string) {
 	t.Helper()
-	bin := "../.tools/promtool"
-	if _, err := os.Stat(bin); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("no %s: make setup installs it", bin)
-		}
-		t.Skipf("no %s: make setup installs it", bin)
-	}
-	if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
+	if out, err := exec.Command(keatest.Promtool(t), args...).CombinedOutput(); err != nil {
 		t.Fatalf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 }

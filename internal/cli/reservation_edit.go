@@ -193,16 +193,11 @@ func findReservation(ctx context.Context, a ReservationArgs, which string, out i
 	if err != nil {
 		return nil, nil, 0, ExitProblems, err
 	}
-	records, err := doc.Records("reservations")
+	i, err := recordIndex(doc, r)
 	if err != nil {
 		return nil, nil, 0, ExitProblems, err
 	}
-	for _, rec := range records {
-		if rec.Line == r.Pos.Line && rec.Col == r.Pos.Col {
-			return r, doc, rec.Index, ExitOK, nil
-		}
-	}
-	return nil, nil, 0, ExitProblems, fmt.Errorf("%s: %s is not a record of the file's reservations list (written inside another structure?): edit it by hand", r.Pos, describe(r))
+	return r, doc, i, ExitOK, nil
 }
 
 // pickFile is where add writes: --file; the only reservations file; the
