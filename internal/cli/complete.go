@@ -2,6 +2,7 @@ package cli
 
 import (
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -76,4 +77,72 @@ func completeRenderNode(cmd *cobra.Command, _ []string, _ string) ([]string, cob
 	}
 	slices.Sort(out)
 	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// siteFiles are the files the site names under sources.KEY (a name or a
+// list), else its default, beside the site file.
+func siteFiles(cmd *cobra.Command, key, def string) []string {
+	path := "keaops.yaml"
+	if f := cmd.Flags().Lookup("site"); f != nil {
+		path = f.Value.String()
+	}
+	var site struct {
+		Sources map[string]yaml.Node `yaml:"sources"`
+	}
+	data, _ := os.ReadFile(path)
+	_ = yaml.Unmarshal(data, &site)
+	var names []string
+	if n, ok := site.Sources[key]; ok {
+		if n.Decode(&names) != nil {
+			var one string
+			_ = n.Decode(&one)
+			names = []string{one}
+		}
+	}
+	if len(names) == 0 {
+		names = []string{def}
+	}
+	for i, n := range names {
+		if !filepath.IsAbs(n) {
+			names[i] = filepath.Join(filepath.Dir(path), n)
+		}
+	}
+	return names
+}
+
+// listNames are the FIELD values of the records of each file's KEY list.
+func listNames(files []string, key, field string) []string {
+	var out []string
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		var doc map[string][]map[string]any
+		if yaml.Unmarshal(data, &doc) != nil {
+			continue
+		}
+		for _, r := range doc[key] {
+			if s, ok := r[field].(string); ok && s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// completeReservation offers the site's reservations by host name.
+func completeReservation(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	return listNames(siteFiles(cmd, "reservations", "reservations.yaml"), "reservations", "hostname"), cobra.ShellCompDirectiveNoFileComp
+}
+
+// completeSubnet offers the site's subnets by name.
+func completeSubnet(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	return listNames(siteFiles(cmd, "subnets", "subnets.yaml"), "subnets", "name"), cobra.ShellCompDirectiveNoFileComp
 }

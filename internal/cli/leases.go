@@ -48,9 +48,11 @@ A node that does not answer is named and the others' leases are shown.`,
 	a.Conn.flags(cmd)
 	formatFlag(cmd, &a.Format, "text", "json")
 	cmd.Flags().StringVar(&a.Subnet, "subnet", "", "only this subnet's leases (a name or a prefix)")
+	_ = cmd.RegisterFlagCompletionFunc("subnet", completeSubnet)
 	cmd.Flags().StringVar(&a.MAC, "mac", "", "only this MAC address's leases")
 	cmd.Flags().StringVar(&a.IP, "ip", "", "only this address's lease")
 	cmd.Flags().StringVar(&a.State, "state", "", "only leases in this state: assigned, expired, declined, expired-reclaimed or released")
+	_ = cmd.RegisterFlagCompletionFunc("state", cobra.FixedCompletions([]string{"assigned", "expired", "declined", "expired-reclaimed", "released"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 

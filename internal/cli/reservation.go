@@ -78,6 +78,9 @@ func reservationCmd(stdout io.Writer, use, short, example string, args cobra.Pos
 	var a ReservationArgs
 	values := map[string]*string{}
 	c := &cobra.Command{Use: use, Short: short, Example: example, Args: args}
+	if strings.Contains(use, " ") {
+		c.ValidArgsFunction = completeReservation
+	}
 	c.RunE = func(cmd *cobra.Command, pos []string) error {
 		for _, f := range reservationFields {
 			if cmd.Flags().Changed(f.key) {

@@ -62,6 +62,9 @@ func TestCompletion(t *testing.T) {
 		{[]string{"__complete", "diff", "--format", ""}, "text\nmarkdown\njson\n:4\n"},
 		{[]string{"__complete", "status", "-s", "../../examples/homelab", "--endpoint", ""}, "kea-primary=\nkea-secondary=\n:6\n"},
 		{[]string{"__complete", "install-config", "--from", render, "--node", ""}, "kea-primary\nkea-secondary\n:4\n"},
+		{[]string{"__complete", "subnet", "show", "-s", "../../examples/homelab", ""}, "Core\nNetwork\nIoT\nBackend\nHASS\n:4\n"},
+		{[]string{"__complete", "reservation", "rm", "-s", "../../examples/homelab", ""}, "nas\nproxmox-1\n"},
+		{[]string{"__complete", "leases", "--state", ""}, "assigned\nexpired\ndeclined\nexpired-reclaimed\nreleased\n:4\n"},
 	} {
 		_, out := run(t, tc.args...)
 		if !strings.HasPrefix(out, tc.want) {

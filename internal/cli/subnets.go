@@ -74,6 +74,8 @@ that does not answer is named; the others are shown.`,
 		Use:   "show NAME|PREFIX",
 		Short: "Show one subnet: pools, gateway, DNS, NTP, lifetimes, reservations, and each pool's use on every node",
 		Args:  cobra.ExactArgs(1),
+
+		ValidArgsFunction: completeSubnet,
 	}
 	show.RunE = func(cmd *cobra.Command, args []string) error {
 		return runE(func(ctx context.Context) (int, error) { return Subnets(ctx, s, args[0], stdout) })(cmd, args)
