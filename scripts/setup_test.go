@@ -29,7 +29,7 @@ func runSetup(t *testing.T, present ...string) string {
 	}
 	cmd := exec.Command(bash, "setup.sh")
 	policy := filepath.Join(t.TempDir(), "policy-rc.d")
-	cmd.Env = []string{"PATH=" + bin, "KEAOPS_POLICY_RC=" + policy}
+	cmd.Env = []string{"PATH=" + bin, "KEAOPS_POLICY_RC=" + policy, "KEAOPS_SBIN=" + bin}
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("setup.sh: %v\n%s", err, out)
 	}
@@ -37,18 +37,21 @@ func runSetup(t *testing.T, present ...string) string {
 	return strings.ReplaceAll(string(b), policy, "/usr/sbin/policy-rc.d")
 }
 
-func TestSetupLeavesAnInstalledKeaAlone(t *testing.T) {
-	// Kea and named installed (and maybe serving); the tools missing.
-	calls := runSetup(t, "kea-dhcp4", "kea-ctrl-agent", "kea-admin", "kea-dhcp-ddns", "named")
-	if strings.Contains(calls, "systemctl") {
-		t.Errorf("setup touched the machine's Kea units:\n%s", calls)
+// Kea is never installed: the tests run it from root filesystems.
+func TestSetupNeverInstallsKea(t *testing.T) {
+	for _, present := range [][]string{nil, {"kea-dhcp4", "kea-ctrl-agent", "named", "dhcpd"}} {
+		calls := runSetup(t, present...)
+		if strings.Contains(calls, "kea") {
+			t.Errorf("with %v present, setup touched Kea:\n%s", present, calls)
+		}
 	}
-	if !strings.Contains(calls, "apt-get install -y -qq --no-install-recommends busybox socat rsync bind9-dnsutils systemd buildah") || strings.Contains(calls, "kea-dhcp4-server") {
-		t.Errorf("calls:\n%s", calls)
+	// Everything present: nothing to do.
+	if calls := runSetup(t, "named", "dhcpd", "busybox", "socat", "rsync", "dig", "systemd-analyze", "buildah"); calls != "" {
+		t.Errorf("setup with everything present:\n%s", calls)
 	}
 }
 
-func TestSetupInstallsKeaWithoutStartingIt(t *testing.T) {
+func TestSetupInstallsServicesWithoutStartingThem(t *testing.T) {
 	calls := runSetup(t, "busybox", "socat", "rsync", "dig", "systemd-analyze", "buildah")
 	lines := strings.Split(strings.TrimSpace(calls), "\n")
 	policy, install := -1, -1
@@ -56,21 +59,24 @@ func TestSetupInstallsKeaWithoutStartingIt(t *testing.T) {
 		switch {
 		case strings.HasPrefix(l, "tee /usr/sbin/policy-rc.d"):
 			policy = i
-		case strings.HasPrefix(l, "apt-get install") && strings.Contains(l, "kea-dhcp4-server kea-ctrl-agent kea-admin kea-dhcp-ddns-server bind9"):
+		case strings.HasPrefix(l, "apt-get install") && strings.Contains(l, "bind9 isc-dhcp-server"):
 			install = i
 		case strings.HasPrefix(l, "systemctl") && (strings.Contains(l, "--now") || strings.Contains(l, "stop")):
 			t.Errorf("a unit was stopped: %s", l)
 		}
 	}
 	if policy < 0 || install < policy {
-		t.Errorf("Kea installed without a policy-rc.d in place first:\n%s", calls)
+		t.Errorf("services installed without a policy-rc.d in place first:\n%s", calls)
 	}
-	for _, unit := range []string{"kea-dhcp4-server", "kea-ctrl-agent", "kea-dhcp-ddns-server", "named"} {
+	for _, unit := range []string{"named", "isc-dhcp-server"} {
 		if !strings.Contains(calls, "systemctl disable "+unit+"\n") {
 			t.Errorf("unit %s it installed is left enabled:\n%s", unit, calls)
 		}
 	}
 	if !strings.Contains(calls, "rm -f /usr/sbin/policy-rc.d") {
 		t.Errorf("its policy-rc.d is left behind:\n%s", calls)
+	}
+	if !strings.Contains(calls, "apt-get install -y -qq --no-install-recommends bind9 isc-dhcp-server") {
+		t.Errorf("calls:\n%s", calls)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/keaops/keaops/generators/kea"
+	"github.com/keaops/keaops/internal/keatest"
 	"github.com/keaops/keaops/internal/sitegen"
 	"github.com/keaops/keaops/sources/yamlsrc"
 )
@@ -112,9 +113,7 @@ func BenchmarkImport100k(b *testing.B) {
 		measure(b, bin, "import", "--from-kea", file, "--kea-version", "2.2", "-o", filepath.Join(dir, "from-kea"))
 	})
 	b.Run("kea-dhcp4.json/kea-dhcp4-t", func(b *testing.B) {
-		if _, err := exec.LookPath("kea-dhcp4"); err != nil {
-			b.Skip("no kea-dhcp4 here")
-		}
-		measure(b, "kea-dhcp4", "-t", file)
+		c := keatest.Host(b).Command("", "kea-dhcp4", "-t", file)
+		measure(b, c.Args[0], c.Args[1:]...)
 	})
 }

@@ -24,27 +24,38 @@ import (
 	"time"
 )
 
-// Require fails the test when Kea is not installed: the README's test
-// command installs it, so its absence is a broken setup, not a reason to
-// skip.
+// Require fails the test when the tests' Kea 2.2 (Debian bookworm's, in
+// its root filesystem) is missing: the README's test command builds it,
+// so its absence is a broken setup, not a reason to skip.
 func Require(t testing.TB) {
 	t.Helper()
-	for _, bin := range []string{"kea-dhcp4", "kea-ctrl-agent"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			t.Fatalf("%s not found: run make setup (installs Debian's Kea packages)", bin)
-		}
+	if _, err := Default(); err != nil {
+		t.Fatal(err)
 	}
 }
 
-// CheckConfig runs the machine's kea-dhcp4 -t on a file and returns Kea's
-// output on failure.
+// Default is the Kea the tests run when no version is asked for: 2.2,
+// from Debian bookworm's root filesystem. The machine's own Kea, installed
+// or not, is never used.
+func Default() (Kea, error) { return rootfs("2.2", "bookworm") }
+
+// CheckConfig runs the default Kea's kea-dhcp4 -t on a file and returns
+// Kea's output on failure.
 func CheckConfig(ctx context.Context, path string) error {
-	return Kea{}.checkWith(ctx, "kea-dhcp4", path)
+	k, err := Default()
+	if err != nil {
+		return err
+	}
+	return k.checkWith(ctx, "kea-dhcp4", path)
 }
 
-// CheckAgentConfig runs the machine's kea-ctrl-agent -t on a file.
+// CheckAgentConfig runs the default Kea's kea-ctrl-agent -t on a file.
 func CheckAgentConfig(ctx context.Context, path string) error {
-	return Kea{}.checkWith(ctx, "kea-ctrl-agent", path)
+	k, err := Default()
+	if err != nil {
+		return err
+	}
+	return k.checkWith(ctx, "kea-ctrl-agent", path)
 }
 
 // CheckConfig runs this installation's kea-dhcp4 -t.
@@ -169,7 +180,7 @@ func Start(t testing.TB, dirs Dirs, dhcp4, agent []byte, caURL, user, password s
 // a namespace the test process cannot reach.
 func StartIn(t testing.TB, ns string, dirs Dirs, dhcp4, agent []byte, caURL, user, password string) *Node {
 	t.Helper()
-	return Kea{}.StartIn(t, ns, dirs, dhcp4, agent, caURL, user, password)
+	return Host(t).StartIn(t, ns, dirs, dhcp4, agent, caURL, user, password)
 }
 
 // Start is Start for this installation.

@@ -8,30 +8,29 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
 
-// Kea is one Kea installation the tests can run: the machine's own (2.2
-// from Debian bookworm, Root "") or a Debian root filesystem built by
-// scripts/kea-rootfs.sh (2.6 from trixie, 3.0 from forky), run with
-// chroot inside a private mount namespace that binds the machine's
-// temporary directory at the same path, so a test's files have one name
-// inside and out.
+// Kea is one Kea installation the tests can run: a Debian root filesystem
+// built by scripts/kea-rootfs.sh (2.2 from bookworm, 2.6 from trixie, 3.0
+// from forky), run with chroot inside a private mount namespace that binds
+// the machine's temporary directory at the same path, so a test's files
+// have one name inside and out. The machine's own Kea is never used:
+// installed or not, it is left as it is.
 type Kea struct {
 	// Line is the minor line a site targets: "2.2", "2.6", "3.0".
 	Line string
 	// Version is what kea-dhcp4 -v says: "2.6.3".
 	Version string
-	// Root is the root filesystem, "" for the machine's own Kea.
+	// Root is the root filesystem.
 	Root string
 }
 
 func (k Kea) String() string { return "Kea " + k.Version }
 
 // rootfsSuites are the root filesystems and the lines they hold.
-var rootfsSuites = []struct{ line, suite string }{{"2.6", "trixie"}, {"3.0", "forky"}}
+var rootfsSuites = []struct{ line, suite string }{{"2.2", "bookworm"}, {"2.6", "trixie"}, {"3.0", "forky"}}
 
 // RootfsDir is where scripts/kea-rootfs.sh keeps them.
 func RootfsDir() string {
@@ -41,27 +40,15 @@ func RootfsDir() string {
 	return "/var/cache/keaops/rootfs"
 }
 
-var (
-	hostOnce sync.Once
-	hostKea  Kea
-	hostErr  error
-)
-
-// Host is the machine's own Kea; the test fails without it (the README's
-// test command installs it).
+// Host is the tests' default Kea, 2.2 (the line the project began on); the
+// test fails without it (the README's test command builds it).
 func Host(t testing.TB) Kea {
 	t.Helper()
-	Require(t)
-	hostOnce.Do(func() {
-		out, err := exec.Command("kea-dhcp4", "-v").Output()
-		hostErr = err
-		v := strings.TrimSpace(string(out))
-		hostKea = Kea{Line: lineOf(v), Version: v}
-	})
-	if hostErr != nil {
-		t.Fatalf("kea-dhcp4 -v: %v", hostErr)
+	k, err := Default()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return hostKea
+	return k
 }
 
 func lineOf(v string) string {
@@ -78,7 +65,7 @@ func lineOf(v string) string {
 func Versions(t testing.TB) []Kea {
 	t.Helper()
 	out := []Kea{Host(t)}
-	for _, s := range rootfsSuites {
+	for _, s := range rootfsSuites[1:] {
 		k, err := rootfs(s.line, s.suite)
 		if err != nil {
 			msg := "Kea " + s.line + " not tested: " + err.Error()
@@ -92,7 +79,7 @@ func Versions(t testing.TB) []Kea {
 		out = append(out, k)
 	}
 	for _, k := range out {
-		t.Logf("testing against %s%s", k, map[bool]string{true: " (the machine's own)", false: " in " + k.Root}[k.Root == ""])
+		t.Logf("testing against %s in %s", k, k.Root)
 	}
 	return out
 }
@@ -134,9 +121,6 @@ func (k Kea) Command(ns, bin string, args ...string) *exec.Cmd {
 // targeting that line runs on.
 func For(t testing.TB, line string) Kea {
 	t.Helper()
-	if h := Host(t); h.Line == line {
-		return h
-	}
 	for _, s := range rootfsSuites {
 		if s.line == line {
 			k, err := rootfs(s.line, s.suite)
@@ -182,9 +166,6 @@ func (k Kea) ServiceUser(t testing.TB) (uid, gid int) {
 // the machine's own Kea directories are never used by the tests.
 func (k Kea) StartDebian(t testing.TB, d DebianDirs) *Node {
 	t.Helper()
-	if k.Root == "" {
-		t.Fatal("StartDebian runs Kea from a root filesystem only")
-	}
 	script := `set -e; r=$0; mount --bind "$1" "$r/etc/kea"; mount --bind "$2" "$r/run/kea"; mount --bind "$3" "$r/var/lib/kea"; mount --bind "$4" "$r/var/log/kea"; ` +
 		`mount -t proc proc "$r/proc"; mount --rbind /dev "$r/dev"; exec chroot --userspec=_kea:_kea "$r" /usr/sbin/kea-dhcp4 -c /etc/kea/kea-dhcp4.conf`
 	cmd := exec.Command("unshare", "-m", "sh", "-c", script, k.Root, d.Etc, d.Run, d.Lib, d.Log)
