@@ -27,8 +27,7 @@ func fileFixtures() map[string]fileFixture {
 		"campus":  {path: filepath.Join(hand, "campus.json")},
 		"homelab": {path: filepath.Join(hand, "homelab.json")},
 		// No subnet ids: only 2.2 and 2.4 number subnets themselves. Kea
-		// resolves includes from the directory it runs in, which the
-		// root filesystems' chroot cannot start in: the host's Kea only.
+		// resolves includes from the directory it runs in.
 		"noids": {path: filepath.Join(own, "noids.json"), includes: []string{filepath.Join(own, "noids-options.json")}, lines: []string{"2.2"}},
 	}
 }

@@ -108,8 +108,12 @@ func (k Kea) Command(ns, bin string, args ...string) *exec.Cmd {
 	}
 	if k.Root != "" {
 		// A private mount namespace: the binds vanish with the process.
+		// chroot starts in /; the program starts in the directory it was
+		// given (cmd.Dir) when that is visible inside, as it would
+		// outside: Kea resolves <?include?> from there.
 		tmp := os.TempDir()
-		script := `mkdir -p "$0$1" && mount --rbind "$1" "$0$1" && mount -t proc proc "$0/proc" && mount --rbind /dev "$0/dev" && shift && exec chroot "$0" "$@"`
+		script := `mkdir -p "$0$1" && mount --rbind "$1" "$0$1" && mount -t proc proc "$0/proc" && mount --rbind /dev "$0/dev" && wd=$(pwd) && shift && ` +
+			`exec chroot "$0" /bin/sh -c 'cd "$0" 2>/dev/null; exec "$@"' "$wd" "$@"`
 		argv = append(argv, "unshare", "-m", "sh", "-c", script, k.Root, tmp)
 	}
 	argv = append(argv, bin)
