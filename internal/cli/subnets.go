@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -197,12 +198,13 @@ func viewOf(site *model.Site, sn *model.Subnet, states []nodeState, ls []leases.
 	for _, o := range append(append([]*model.Option{}, site.Defaults.Options...), sn.Options...) {
 		v.Options[o.Name] = strings.Join(o.Values, ",")
 	}
-	for name, l := range map[string]*model.Int{"valid-lifetime": sn.Lifetimes.Valid, "renew-timer": sn.Lifetimes.Renew, "rebind-timer": sn.Lifetimes.Rebind} {
-		if l == nil {
-			l = map[string]*model.Int{"valid-lifetime": site.Defaults.Lifetimes.Valid, "renew-timer": site.Defaults.Lifetimes.Renew, "rebind-timer": site.Defaults.Lifetimes.Rebind}[name]
-		}
-		if l != nil {
-			v.Lifetimes[name] = l.Value
+	own, def := sn.Lifetimes, site.Defaults.Lifetimes
+	for _, l := range []struct {
+		name      string
+		own, site *model.Int
+	}{{"valid-lifetime", own.Valid, def.Valid}, {"renew-timer", own.Renew, def.Renew}, {"rebind-timer", own.Rebind, def.Rebind}} {
+		if i := cmp.Or(l.own, l.site); i != nil {
+			v.Lifetimes[l.name] = i.Value
 		}
 	}
 	for _, r := range site.Reservations {

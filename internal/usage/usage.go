@@ -52,11 +52,11 @@ type Subnet struct {
 func Of(sn *model.Subnet, stats map[string]int64, ls []leases.Lease, node string) Subnet {
 	key := func(what string) string { return fmt.Sprintf("subnet[%d].%s", sn.ID, what) }
 	var out Subnet
-	fromLeases := countLeases(sn.Prefix.Contains, ls, node)
 	if total, ok := stats[key("total-addresses")]; ok {
 		out.Count = Count{Assigned: stats[key("assigned-addresses")], Declined: stats[key("declined-addresses")], Total: total}
 	} else {
-		out.Count = fromLeases
+		// Only without statistics: a walk over every lease per subnet.
+		out.Count = countLeases(sn.Prefix.Contains, ls, node)
 		out.Total = poolTotal(sn)
 	}
 	for i, p := range sn.Pools {
